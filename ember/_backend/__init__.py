@@ -1,0 +1,48 @@
+"""Layer 0: the array module behind each device.
+
+Every kernel receives its array module (``xp``) from here, never from a global ``import numpy``.
+Only ``cpu`` (NumPy) exists today; a ``cuda`` backend would register a CuPy-based ``Backend``
+under the same protocol.
+"""
+from __future__ import annotations
+
+import numpy
+
+__all__ = ["Backend", "CPU", "get_backend", "register_backend", "np"]
+
+np = numpy  # the CPU array module, for layer-1 code that must build host arrays
+
+
+class Backend:
+    """What a device needs: an array module and a random-state factory."""
+
+    __slots__ = ("type", "xp")
+
+    def __init__(self, type: str, xp) -> None:
+        self.type = type
+        self.xp = xp
+
+    def asarray(self, obj, dtype=None):
+        return self.xp.asarray(obj, dtype=dtype)
+
+    def to_host(self, array):
+        return array
+
+
+CPU = Backend("cpu", numpy)
+_BACKENDS = {"cpu": CPU}
+
+
+def register_backend(backend: Backend) -> None:
+    _BACKENDS[backend.type] = backend
+
+
+def get_backend(device_type: str) -> Backend:
+    try:
+        return _BACKENDS[device_type]
+    except KeyError:
+        if device_type == "cuda":
+            # NOTE: torch's CPU build raises AssertionError with this text.
+            raise AssertionError("Torch not compiled with CUDA enabled "
+                                 "(ember has no CUDA backend yet; only 'cpu' is available)") from None
+        raise RuntimeError(f"ember has no backend for device type '{device_type}'") from None

@@ -1,0 +1,6 @@
+"""Layer 3: every op. Importing this package registers all primitives and public names."""
+from __future__ import annotations
+
+from . import registry  # noqa: F401  (first: the tables)
+from . import conversion, creation, elementwise  # noqa: F401
+from .registry import FUNCTIONS, METHODS, PRIMITIVES  # noqa: F401

@@ -1,0 +1,181 @@
+"""Graph nodes: what an op result remembers so that backward can run its vjp rule.
+
+A ``Node`` is torch's ``grad_fn``: ``MulBackward0`` etc. It holds the op, its input tensors
+(saved for the rule), a version snapshot of those inputs, and one *edge* per input — the node
+(or leaf tensor) the input's gradient flows to next. A saved output is kept as its array only;
+unpacking builds a fresh tensor whose ``grad_fn`` is this node (torch's SavedVariable trick),
+so nodes never reference their own outputs and no reference cycle is made.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+
+from .._tensor import Tensor, _make
+
+__all__ = ["Node", "AccumulateGrad"]
+
+_seq = itertools.count()
+
+FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward.")
+
+
+class Node:
+    """One recorded op application (``grad_fn``)."""
+
+    __slots__ = ("op", "inputs", "attrs", "edges", "versions", "out_arrays", "out_boxes",
+                 "out_meta", "seq", "pre_hooks", "retained", "hooks", "prehooks_node", "freed",
+                 "metadata", "trace", "__weakref__")
+
+    def __init__(self, op, inputs, attrs, outs) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.attrs = attrs
+        edges = []
+        for t in inputs:
+            if t._node is not None:
+                edges.append((t._node, t._out_idx))
+            elif t._requires_grad:
+                edges.append((t, 0))
+            else:
+                edges.append(None)
+        self.edges = edges
+        self.versions = [t._version_box[0] for t in inputs] if op.saves else None
+        self.out_arrays = tuple(o for o in outs) if op.save_out else None
+        self.out_boxes = None
+        self.out_meta = tuple((o.shape, o.dtype) for o in outs)
+        self.seq = next(_seq)
+        self.pre_hooks = None   # {out_idx: [tensor hooks]} from Tensor.register_hook
+        self.retained = None    # {out_idx: weakref(tensor)} from Tensor.retain_grad
+        self.hooks = None       # node post hooks: fn(grad_inputs, grad_outputs)
+        self.prehooks_node = None
+        self.freed = False
+        self.metadata = None
+        self.trace = None
+
+    # -- torch's grad_fn surface ------------------------------------------------------------
+    def name(self) -> str:
+        return self.op.node_name
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        out = []
+        for e in self.edges:
+            if e is None:
+                out.append((None, 0))
+            elif isinstance(e[0], Tensor):
+                out.append((AccumulateGrad(e[0]), 0))
+            else:
+                out.append(e)
+        return tuple(out)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        from ..utils.hooks import RemovableHandle
+        if self.hooks is None:
+            self.hooks = OrderedDict()
+        handle = RemovableHandle(self.hooks)
+        self.hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        from ..utils.hooks import RemovableHandle
+        if self.prehooks_node is None:
+            self.prehooks_node = OrderedDict()
+        handle = RemovableHandle(self.prehooks_node)
+        self.prehooks_node[handle.id] = fn
+        return handle
+
+    def __call__(self, *grads):
+        return self.run(grads, False)
+
+    # -- running the rule ---------------------------------------------------------------------
+    def saved_output(self, i: int = 0) -> Tensor:
+        return _make(self.out_arrays[i], True, self, i)
+
+    def check_versions(self) -> None:
+        for t, v in zip(self.inputs, self.versions):
+            if t._version_box[0] != v:
+                shape = list(t._data.shape)
+                where = (f"which is output {t._out_idx} of {t._node.name()}"
+                         if t._node is not None else "which is a leaf")
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [torch.{_legacy_type(t)} {shape}], {where}, is at "
+                    f"version {t._version_box[0]}; expected version {v} instead. Hint: enable "
+                    f"anomaly detection to find the operation that failed to compute its "
+                    f"gradient, with torch.autograd.set_detect_anomaly(True).")
+        if self.out_boxes is not None:
+            for box, v in self.out_boxes:
+                if box[0] != v:
+                    raise RuntimeError(
+                        f"one of the variables needed for gradient computation has been modified "
+                        f"by an inplace operation: output 0 of {self.name()}, is at version "
+                        f"{box[0]}; expected version {v} instead. Hint: enable anomaly detection "
+                        f"to find the operation that failed to compute its gradient, with "
+                        f"torch.autograd.set_detect_anomaly(True).")
+
+    def run(self, grads, retain_graph: bool):
+        """Input gradients for the given output gradients (a tuple, one per output)."""
+        op = self.op
+        if op.saves:
+            if self.freed:
+                raise RuntimeError(FREED_MSG)
+            self.check_versions()
+        if len(grads) == 1:
+            g = grads[0]
+            out = self.saved_output(0) if op.save_out else None
+        else:
+            g = grads
+            out = tuple(self.saved_output(i) for i in range(len(self.out_arrays))) \
+                if op.save_out else None
+        result = op.vjp(g, out, *self.inputs, **self.attrs)
+        if not retain_graph and op.saves:
+            self.freed = True
+            self.out_arrays = None
+        return result if type(result) is tuple else (result,)
+
+
+class AccumulateGrad:
+    """The sink of a leaf's gradient, as shown in ``next_functions``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        return ()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self) -> int:
+        return id(self.variable)
+
+
+_LEGACY = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+           "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+           "int16": "ShortTensor", "int8": "CharTensor", "uint8": "ByteTensor",
+           "bool": "BoolTensor", "complex64": "ComplexFloatTensor",
+           "complex128": "ComplexDoubleTensor"}
+
+
+def _legacy_type(t: Tensor) -> str:
+    return _LEGACY[t.dtype.name]

@@ -1,0 +1,1 @@
+"""``ember.utils`` (``torch.utils``): hooks, data, tensorboard, ... Submodules load lazily."""
