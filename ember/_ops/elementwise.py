@@ -10,7 +10,7 @@ from __future__ import annotations
 from .. import _dtype
 from .._tensor import Tensor
 from ._common import broadcast_shape, result_type, wrap
-from .registry import ELEMENTWISE, export, method, primitive
+from .registry import ELEMENTWISE, expand_to, export, method, primitive
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "neg", "rsub", "binary"]
@@ -308,7 +308,7 @@ def where(condition, input=None, other=None, *, out=None):
     a, b = wrap(input, dt), wrap(other, dt)
     shape = broadcast_shape(broadcast_shape(condition._data.shape, a._data.shape), b._data.shape)
     if condition._data.shape != shape:
-        condition = condition.expand(shape)
+        condition = expand_to(condition, shape)
     return _where(condition, a, b)
 
 
