@@ -9,7 +9,7 @@ import importlib
 
 from .core import FLOAT, FLOAT_INT, ALL, Maker, OpInfo, SampleInput  # noqa: F401
 
-_FAMILIES = ["elementwise", "unary", "reduction", "shape", "linalg", "misc"]
+_FAMILIES = ["elementwise", "unary", "comparison", "reduction", "shape", "linalg", "misc"]
 
 
 def _load():

@@ -1,0 +1,2 @@
+"""comparison ops (being written)."""
+from __future__ import annotations

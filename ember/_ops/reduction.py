@@ -1,0 +1,2 @@
+"""reduction ops (being written)."""
+from __future__ import annotations

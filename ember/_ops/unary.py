@@ -1,0 +1,2 @@
+"""unary ops (being written)."""
+from __future__ import annotations

@@ -1,0 +1,5 @@
+"""OpInfos: linalg ops."""
+from __future__ import annotations
+
+op_db = []
+EXEMPT = {}
