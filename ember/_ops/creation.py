@@ -183,6 +183,8 @@ def _factory(name, fill):
     def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
                 pin_memory=False, memory_format=None):
         _check_device(device)
+        if not size:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
         dt = to_dtype_arg(dtype) or _dtype.get_default_dtype()
         shape = _size_arg(size)
         return _finish(fill(shape, dt.np), requires_grad)
@@ -294,14 +296,12 @@ def _linspace(start, end, steps, dt):
         return xp.full((1,), start, dtype=dt.np)
     # NOTE: torch fills the first half from start and the second half from end, so both ends
     # are exact; compute in the output dtype like its CPU kernel
-    work = dt.np if dt.is_floating_point else xp.float64
+    work = dt.np if dt.is_floating_point else xp.dtype(xp.float64)
     step = (end - start) / (steps - 1)
     idx = xp.arange(steps, dtype=work)
     half = steps // 2
     arr = xp.where(idx < half, work.type(start) + work.type(step) * idx,
                    work.type(end) - work.type(step) * (steps - 1 - idx))
-    if not dt.is_floating_point:
-        arr = xp.floor(arr) if step >= 0 else xp.ceil(arr)
     return arr.astype(dt.np)
 
 

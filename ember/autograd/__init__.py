@@ -12,7 +12,8 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
                         no_grad, set_grad_enabled)
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
-           "is_grad_enabled", "is_inference_mode_enabled", "Node", "AccumulateGrad"]
+           "is_grad_enabled", "is_inference_mode_enabled", "Node", "AccumulateGrad", "gradcheck",
+           "gradgradcheck", "GradcheckError"]
 
 
 def _as_tuple(x):
@@ -171,3 +172,5 @@ Tensor.register_hook = _register_hook
 Tensor.register_post_accumulate_grad_hook = _register_post_accumulate_grad_hook
 Tensor.retain_grad = _retain_grad
 Tensor.retains_grad = _retains_grad_prop
+
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (needs grad)
