@@ -206,7 +206,7 @@ class finfo:
             fi = np.finfo(type.to_real().np)
             self.bits, self.eps, self.max = fi.bits, builtins.float(fi.eps), builtins.float(fi.max)
             self.tiny = self.smallest_normal = builtins.float(fi.tiny)
-            self.resolution = builtins.float(fi.resolution)
+            self.resolution = 10.0 ** -fi.precision
         self.min = -self.max
 
     def __repr__(self) -> str:
