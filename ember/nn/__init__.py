@@ -1,0 +1,4 @@
+"""``ember.nn`` (``torch.nn``): modules, parameters, functional, init, utils."""
+from .parameter import Buffer, Parameter, UninitializedParameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from .modules import Module  # noqa: F401
