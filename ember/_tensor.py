@@ -28,7 +28,7 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_node", "_out_idx", "_version_box",
-                 "_base", "_hooks", "_retains_grad", "__weakref__", "__dict__")
+                 "_base", "_view_chain", "_hooks", "_retains_grad", "__weakref__", "__dict__")
 
     # -- construction ---------------------------------------------------------------------
     def __new__(cls, *args, **kwargs):
@@ -344,6 +344,7 @@ def _init(t: Tensor, data, requires_grad: bool) -> None:
     t._out_idx = 0
     t._version_box = [0]
     t._base = None
+    t._view_chain = None
     t._hooks = None
     t._retains_grad = False
 
@@ -358,6 +359,7 @@ def _make(data, requires_grad: bool = False, node=None, out_idx: int = 0) -> Ten
     t._out_idx = out_idx
     t._version_box = [0]
     t._base = None
+    t._view_chain = None
     t._hooks = None
     t._retains_grad = False
     return t

@@ -145,7 +145,12 @@ def apply(op: OpDef, *inputs: Tensor, **attrs):
         if op.kind == VIEW and out.base is not None:
             src = inputs[0]
             t._version_box = src._version_box
-            t._base = src._base if src._base is not None else src
+            if src._base is not None:
+                t._base = src._base
+                t._view_chain = src._view_chain + ((op, attrs),)
+            else:
+                t._base = src
+                t._view_chain = ((op, attrs),)
         return t
     outs = [o if type(o) is _ndarray else _asarray(o) for o in out]
     node = Node(op, inputs, attrs, outs) if record else None
