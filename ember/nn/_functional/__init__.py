@@ -1,0 +1,1 @@
+"""Private pieces of ``nn.functional``, one file per family."""

@@ -1,0 +1,4 @@
+"""nn.functional: activation (being written)."""
+from __future__ import annotations
+
+__all__ = []

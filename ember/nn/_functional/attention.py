@@ -1,0 +1,4 @@
+"""nn.functional: attention (being written)."""
+from __future__ import annotations
+
+__all__ = []

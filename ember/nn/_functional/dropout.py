@@ -1,0 +1,4 @@
+"""nn.functional: dropout (being written)."""
+from __future__ import annotations
+
+__all__ = []

@@ -1,0 +1,4 @@
+"""nn.functional: embedding (being written)."""
+from __future__ import annotations
+
+__all__ = []

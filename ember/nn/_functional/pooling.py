@@ -1,0 +1,4 @@
+"""nn.functional: pooling (being written)."""
+from __future__ import annotations
+
+__all__ = []

@@ -1,0 +1,4 @@
+"""nn.functional: rnn (being written)."""
+from __future__ import annotations
+
+__all__ = []

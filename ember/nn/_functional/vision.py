@@ -1,0 +1,4 @@
+"""nn.functional: vision (being written)."""
+from __future__ import annotations
+
+__all__ = []

@@ -1,0 +1,2 @@
+"""``nn.init`` (being written)."""
+from __future__ import annotations

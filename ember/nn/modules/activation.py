@@ -1,0 +1,4 @@
+"""nn modules: activation (being written)."""
+from __future__ import annotations
+
+__all__ = []

@@ -1,0 +1,4 @@
+"""nn modules: dropout (being written)."""
+from __future__ import annotations
+
+__all__ = []

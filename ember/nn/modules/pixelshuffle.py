@@ -1,0 +1,4 @@
+"""nn modules: pixelshuffle (being written)."""
+from __future__ import annotations
+
+__all__ = []

@@ -1,0 +1,2 @@
+"""``nn.utils`` (being written)."""
+from __future__ import annotations
