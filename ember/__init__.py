@@ -20,6 +20,8 @@ from ._ops import FUNCTIONS as _FUNCTIONS
 
 globals().update(_FUNCTIONS)
 
+from . import nn  # noqa: E402  (torch imports torch.nn too)
+
 __version__ = "0.1.0"
 
 

@@ -297,14 +297,11 @@ class ParameterList(Module):
             if isinstance(p, Tensor):
                 size = "x".join(str(s) for s in p.size())
                 kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-                lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size}]")
+                lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size}]")
             else:
                 lines.append(f"  ({k}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
 
-    def __repr__(self) -> str:
-        body = self.extra_repr()
-        return self._get_name() + "(\n" + body + "\n)" if body else self._get_name() + "()"
 
 
 class ParameterDict(Module):
@@ -363,7 +360,3 @@ class ParameterDict(Module):
             size = "x".join(str(s) for s in p.size())
             lines.append(f"  ({k}): Parameter containing: [{p.type()} of size {size}]")
         return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        body = self.extra_repr()
-        return self._get_name() + "(\n" + body + "\n)" if body else self._get_name() + "()"
