@@ -15,6 +15,9 @@ from ._tensor import Tensor
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
+from . import random
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, seed,
+                     set_rng_state)
 from . import _ops
 from ._ops import FUNCTIONS as _FUNCTIONS
 

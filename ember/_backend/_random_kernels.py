@@ -3,11 +3,12 @@
 Each function reproduces the floating-point arithmetic of one torch 2.13 CPU sampling kernel
 bit for bit, on whole arrays at once:
 
-* ``box_muller_avx2`` -- ``normal_fill_16_AVX2`` (aten/src/ATen/native/cpu/DistributionTemplates.h):
-  float32 Box-Muller through ``log256_ps`` / ``sincos256_ps`` of ``avx_mathfun.h`` (Cephes
-  polynomials).  torch's build lets GCC contract each ``_mm256_mul_ps`` + ``_mm256_add_ps`` pair into
-  an FMA; :func:`fma32` reproduces those single roundings in float64 (the product of two float32 is
-  exact there), so the result is bit-identical, which was checked against torch on millions of draws.
+* ``normal_avx2`` -- ``normal_fill_AVX2`` / ``normal_fill_16_AVX2``
+  (aten/src/ATen/native/cpu/DistributionTemplates.h): float32 Box-Muller through ``log256_ps`` /
+  ``sincos256_ps`` of ``avx_mathfun.h`` (Cephes polynomials).  torch's build lets GCC contract each
+  ``_mm256_mul_ps`` + ``_mm256_add_ps`` pair into an FMA; those single roundings are reproduced in
+  float64 (a product of two float32 is exact there), so results are bit-identical (checked against
+  torch on millions of draws; each contraction matters, as exhaustive 2**24-input checks showed).
 * ``fma64`` -- a double-precision fused multiply-add (Dekker/Veltkamp error-free product), used by
   ``uniform_`` for float64, where torch's ``x * (to - from) + from`` is contracted as well.
 * ``swap_shuffle`` / ``inside_out_shuffle`` -- the two sequential shuffles of torch's ``randperm_cpu``
@@ -16,6 +17,7 @@ bit for bit, on whole arrays at once:
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -39,17 +41,19 @@ _FOPI = f32(1.27323954473516)
 _TWO_PI_F32 = f32(2.0 * np.pi)  # _mm256_set1_ps(2.0f * c10::pi<double>)
 _TWO_M24 = f32(2.0 ** -24)
 
-_CHUNK = 1 << 14          # pairs of 8-lane halves per chunk: keeps the temporaries in L2
+_CHUNK = 1 << 14          # u1 (or u2) lanes per chunk: keeps the temporaries in L2
+_CHUNK_PAR = 1 << 16      # larger chunks when threads share the work (less GIL traffic)
 _PARALLEL_MIN = 1 << 19   # elements from which the transform is split across threads
 _POOL = None
 
 
 def _pool():
+    """The worker pool, re-created after a fork (a forked child has no live worker threads)."""
     global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
-                                   thread_name_prefix="ember-rng")
-    return _POOL
+    if _POOL is None or _POOL[0] != os.getpid():
+        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                                 thread_name_prefix="ember-rng"))
+    return _POOL[1]
 
 
 def fma32(a, b, c, out, tmp):
@@ -91,33 +95,57 @@ def round_bf16(a):
 
 
 # --- normal_fill_16_AVX2 --------------------------------------------------------------------------
+_TLS = threading.local()
+
+
+def _workspace(n):
+    """Per-thread scratch arrays for :func:`_box_muller_chunk` (re-used: no page faults per chunk)."""
+    ws = getattr(_TLS, "ws", None)
+    if ws is None or ws["n"] < n:
+        ws = {"n": n}
+        for name in ("x", "z", "y", "th", "q", "yc", "ys", "oc", "os"):
+            ws[name] = np.empty(n, f32)
+        for name in ("i", "e", "j", "k"):
+            ws[name] = np.empty(n, np.int32)
+        for name in ("t", "x64", "z64"):
+            ws[name] = np.empty(n, f64)
+        _TLS.ws = ws
+    return {k: (v[:n] if k != "n" else v) for k, v in ws.items()}
+
+
 def _box_muller_chunk(k1, k2, out_c, out_s, mean, std):
     """Transform one chunk: ``k1``/``k2`` (L,) raw 32-bit draws of the u1 and u2 halves."""
-    n = k1.shape[0]
-    tmp = np.empty(n, f64)
-    i32 = np.empty(n, np.int32)
+    w = _workspace(k1.shape[0])
+    tmp, x64, z64 = w["t"], w["x64"], w["z64"]
+    i32, e, j, k = w["i"], w["e"], w["j"], w["k"]
+    x, z, y, th, q, yc, ys = w["x"], w["z"], w["y"], w["th"], w["q"], w["yc"], w["ys"]
     # ---- radius = sqrt(-2 * log256_ps(1 - u)) with u = (k1 & 0xFFFFFF) / 2**24 -----------------
     np.bitwise_and(k1, 0xFFFFFF, out=i32, casting="unsafe")
-    np.subtract(0x1000000, i32, out=i32)                 # 2**24 * (1 - u), in [1, 2**24]
-    x = i32.astype(f32)                                   # exact; log uses only its bits
+    np.subtract(f32(16777216.0), i32, out=x, dtype=f32)   # 2**24 (1 - u), exact; log reads its bits
     bits = x.view(np.int32)
-    e = bits >> 23
+    np.right_shift(bits, 23, out=e)
     np.bitwise_and(bits, 0x007FFFFF, out=bits)
     np.bitwise_or(bits, 0x3F000000, out=bits)             # mantissa m in [0.5, 1)
-    small = (bits < _SQRTHF_BITS).view(np.int8).astype(np.int32)
-    e -= small
+    np.subtract(bits, _SQRTHF_BITS, out=i32)
+    np.right_shift(i32, 31, out=i32)                      # -1 where m < sqrt(1/2)
+    e += i32
     e -= 150                                              # exponent of u1 (= exp(x) - 127 + 1 - 24)
-    np.left_shift(small, 23, out=small)
-    bits += small                                         # m < sqrt(1/2): m -> 2m
+    np.left_shift(i32, 23, out=i32)
+    bits -= i32                                           # m < sqrt(1/2): m -> 2m
     x -= f32(1)                                           # exact: m - 1 or 2m - 1
-    ef = e.astype(f32)
-    z = x * x
-    y = np.empty(n, f32)
-    fma32(x, _LOG_P[0], _LOG_P[1], y, tmp)
-    for p in _LOG_P[2:]:
-        fma32(y, x, p, y, tmp)
+    ef = q
+    np.copyto(ef, e, casting="unsafe")
+    np.copyto(x64, x)
+    np.multiply(x, x, out=z)
+    np.multiply(x64, f64(_LOG_P[0]), out=tmp)
+    np.add(tmp, _LOG_P[1], out=y)
+    for p in _LOG_P[2:]:                                  # Horner with one rounding per step
+        np.multiply(y, x64, out=tmp)
+        np.add(tmp, p, out=y)
     y *= x
-    fma32(y, z, ef * _LOG_Q1, y, tmp)
+    np.multiply(ef, _LOG_Q1, out=yc)
+    np.multiply(y, z, out=tmp, dtype=f64)
+    np.add(tmp, yc, out=y, dtype=f64)                     # fma(y, z, e * q1)
     z *= f32(0.5)
     y -= z
     y += x
@@ -127,93 +155,98 @@ def _box_muller_chunk(k1, k2, out_c, out_s, mean, std):
     np.sqrt(y, out=y)                                     # radius
     # ---- sincos256_ps(2*pi*u2) ---------------------------------------------------------------
     np.bitwise_and(k2, 0xFFFFFF, out=i32, casting="unsafe")
-    th = i32.astype(f32)
-    th *= _TWO_PI_F32
-    th *= _TWO_M24                                        # theta = fl(2pi * u2), scaling is exact
-    q = th * _FOPI
-    j = q.astype(np.int32)
+    np.multiply(i32, _TWO_PI_F32 * _TWO_M24, out=th, dtype=f32)  # fl(2pi * u2): 2**-24 is exact
+    np.multiply(th, _FOPI, out=q)
+    np.copyto(j, q, casting="unsafe")                     # truncation
     j += 1
     j &= ~1                                               # octant, even, 0..8
-    jf = j.astype(f32)
+    jf = x
+    np.copyto(jf, j, casting="unsafe")
     np.multiply(jf, _DP1, out=q)
     th -= q                                               # exact (Sterbenz)
     np.multiply(jf, _DP2, out=q)
     th -= q                                               # product exact: one rounding like the FMA
-    fma32(jf, _MINUS_DP3, th, th, tmp)
-    z = th * th
-    yc = np.empty(n, f32)
-    fma32(z, _COS_P[0], _COS_P[1], yc, tmp)
-    fma32(yc, z, _COS_P[2], yc, tmp)
+    np.multiply(jf, _MINUS_DP3, out=tmp, dtype=f64)
+    np.add(tmp, th, out=th, dtype=f64)
+    np.multiply(th, th, out=z)
+    np.copyto(z64, z)
+    np.multiply(z64, f64(_COS_P[0]), out=tmp)
+    np.add(tmp, _COS_P[1], out=yc)
+    np.multiply(yc, z64, out=tmp)
+    np.add(tmp, _COS_P[2], out=yc)
     yc *= z
-    np.multiply(z, f32(-0.5), out=q)
-    fma32(yc, z, q, yc, tmp)
+    np.multiply(yc, z64, out=tmp)
+    np.multiply(z64, -0.5, out=x64)
+    np.add(tmp, x64, out=yc)                              # fma(yc, z, -z/2)
     yc += f32(1)
-    ys = np.empty(n, f32)
-    fma32(z, _SIN_P[0], _SIN_P[1], ys, tmp)
-    fma32(ys, z, _SIN_P[2], ys, tmp)
+    np.multiply(z64, f64(_SIN_P[0]), out=tmp)
+    np.add(tmp, _SIN_P[1], out=ys)
+    np.multiply(ys, z64, out=tmp)
+    np.add(tmp, _SIN_P[2], out=ys)
     ys *= z
-    fma32(ys, th, th, ys, tmp)
+    np.multiply(ys, th, out=tmp, dtype=f64)
+    np.add(tmp, th, out=ys, dtype=f64)
     # select the polynomial per octant and apply the signs, on the bit patterns
     ycb = yc.view(np.int32)
     ysb = ys.view(np.int32)
-    pick = j & 2
-    np.right_shift(pick, 1, out=pick)
-    pick -= 1                                             # -1 where the cosine polynomial is cos
-    d = ycb ^ ysb
-    d &= pick
-    sinb = ycb ^ d
-    cosb = ysb ^ d
-    sign = j & 4
-    np.left_shift(sign, 29, out=sign)
-    sinb ^= sign
+    np.bitwise_and(j, 2, out=k)
+    np.right_shift(k, 1, out=k)
+    k -= 1                                                # -1 where the cosine polynomial is cos
+    np.bitwise_xor(ycb, ysb, out=i32)
+    i32 &= k
+    ycb ^= i32                                            # now sin
+    ysb ^= i32                                            # now cos
+    np.bitwise_and(j, 4, out=k)
+    np.left_shift(k, 29, out=k)
+    ycb ^= k
     j -= 2
     np.invert(j, out=j)
     j &= 4
     np.left_shift(j, 29, out=j)
-    cosb ^= j
+    ysb ^= j
     # ---- outputs: fmadd(radius * trig, std, mean) ---------------------------------------------
-    for trig, out in ((cosb.view(f32), out_c), (sinb.view(f32), out_s)):
+    for trig, out in ((ys, out_c), (yc, out_s)):
+        np.multiply(y, trig, out=trig)
         if std == 1 and mean == 0:
-            np.multiply(y, trig, out=trig)
             np.add(trig, f32(0), out=out)                 # fma(n, 1, 0) turns -0 into +0
         elif mean == 0:
-            np.multiply(y, trig, out=trig)
             np.multiply(trig, std, out=out)
         else:
-            np.multiply(y, trig, out=trig)
             fma32(trig, std, mean, out, tmp)
 
 
-def box_muller_avx2(raw, mean, std, out):
-    """torch's ``normal_fill_16_AVX2`` on whole blocks.
+def normal_avx2(draw_u32, nblocks, mean, std, out):
+    """torch's ``normal_fill_16_AVX2`` over ``nblocks`` whole blocks of 16.
 
-    ``raw``: (M, 16) uint32 draws (the uniforms are their low 24 bits); ``out``: (M, 16) float32.
-    In each block lanes 0..7 are u1 (radius) and 8..15 are u2 (angle); cos goes to 0..7, sin to 8..15.
+    ``draw_u32(k)`` returns the next ``k`` raw 32-bit draws (uniforms are their low 24 bits);
+    ``out`` is a (nblocks, 16) float32 array.  In each block lanes 0..7 are u1 (radius) and 8..15 are
+    u2 (angle); cos goes to lanes 0..7, sin to 8..15.  Draws happen in order on the calling thread;
+    large transforms run on a small thread pool (NumPy releases the GIL) while the next chunk is drawn.
     """
     mean = f32(mean)
     std = f32(std)
-    m_total = raw.shape[0]
-    step = max(1, _CHUNK // 8)
+    parallel = nblocks * 16 >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1
+    step = max(1, (_CHUNK_PAR if parallel else _CHUNK) // 8)
 
-    def work(lo, hi):
-        for a in range(lo, hi, step):
-            b = min(hi, a + step)
-            blk = raw[a:b]
-            k1 = np.ascontiguousarray(blk[:, :8]).reshape(-1)
-            k2 = np.ascontiguousarray(blk[:, 8:]).reshape(-1)
-            oc = np.empty(k1.shape[0], f32)
-            os_ = np.empty(k1.shape[0], f32)
-            _box_muller_chunk(k1, k2, oc, os_, mean, std)
-            out[a:b, :8] = oc.reshape(-1, 8)
-            out[a:b, 8:] = os_.reshape(-1, 8)
+    def work(a, raw):
+        blk = raw.reshape(-1, 2, 8)
+        k1 = np.ascontiguousarray(blk[:, 0]).reshape(-1)
+        k2 = np.ascontiguousarray(blk[:, 1]).reshape(-1)
+        w = _workspace(k1.shape[0])
+        oc, os_ = w["oc"], w["os"]
+        _box_muller_chunk(k1, k2, oc, os_, mean, std)
+        b = a + blk.shape[0]
+        out[a:b, :8] = oc.reshape(-1, 8)
+        out[a:b, 8:] = os_.reshape(-1, 8)
 
-    if m_total * 16 < _PARALLEL_MIN or (os.cpu_count() or 1) < 2:
-        work(0, m_total)
-        return out
-    pool = _pool()
-    parts = min(pool._max_workers * 2, max(1, m_total // step))
-    bounds = np.linspace(0, m_total, parts + 1).astype(np.int64)
-    futs = [pool.submit(work, int(bounds[i]), int(bounds[i + 1])) for i in range(parts)]
+    futs = []
+    pool = _pool() if parallel else None
+    for a in range(0, nblocks, step):
+        raw = draw_u32(16 * (min(nblocks, a + step) - a))
+        if pool is None:
+            work(a, raw)
+        else:
+            futs.append(pool.submit(work, a, raw))
     for fu in futs:
         fu.result()
     return out
@@ -232,8 +265,9 @@ def _roots(parent):
 def _prev_same(keys):
     """For each i: the largest t < i with keys[t] == keys[i], else -1; and the last t per key."""
     n = keys.shape[0]
-    order = np.argsort(keys, kind="stable")
-    sk = keys[order]
+    comb = np.sort(keys * n + np.arange(n, dtype=np.int64))   # unique keys: any (fast) sort is stable
+    sk = comb // n
+    order = comb - sk * n
     prev = np.full(n, -1, np.int64)
     same = sk[1:] == sk[:-1]
     prev[order[1:][same]] = order[:-1][same]

@@ -3,5 +3,5 @@ from __future__ import annotations
 
 from . import registry  # noqa: F401  (first: the tables)
 from . import conversion, creation, elementwise, shape  # noqa: F401
-from . import comparison, indexing, linalg, reduction, unary  # noqa: F401
+from . import comparison, indexing, linalg, linear, random, reduction, unary  # noqa: F401
 from .registry import FUNCTIONS, METHODS, PRIMITIVES  # noqa: F401

@@ -7,8 +7,6 @@ as torch consumes, so ``manual_seed`` reproduces PyTorch's values.
 """
 from __future__ import annotations
 
-import numbers
-
 from .. import _dtype
 from .._backend import CPU
 from .._tensor import Tensor, _make
@@ -204,8 +202,15 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 # -- in-place samplers -----------------------------------------------------------------------
 def _fill(self: Tensor, arr) -> Tensor:
+    """Write samples in the tensor's memory order (torch fills non-contiguous views so)."""
     check_inplace_leaf(self)
-    self._data[...] = arr.reshape(self._data.shape)
+    data = self._data
+    if data.flags.c_contiguous:
+        data[...] = arr.reshape(data.shape)
+    else:
+        axes = sorted(range(data.ndim), key=lambda i: -abs(data.strides[i]))
+        view = data.transpose(axes)
+        view[...] = arr.reshape(view.shape)
     self._version_box[0] += 1
     return self
 
@@ -232,7 +237,9 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None) -> Tensor:
     _float_only(self, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(self, _normal(resolve(generator), self._data.size, self.dtype, mean, std))
+    arr = resolve(generator).normal(self._data.size, mean, std, self._data.dtype,
+                                    contiguous=bool(self._data.flags.c_contiguous))
+    return _fill(self, _as(arr, self.dtype))
 
 
 @method("random_")
@@ -304,11 +311,5 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
 @export("poisson", method=False)
 def poisson(input, generator=None) -> Tensor:
     """Poisson samples with rates ``input`` (NOTE: NumPy's sampler, not torch's stream)."""
-    seed = int(resolve(generator).random_u32(2).view(xp.uint64)[0]) if hasattr(
-        resolve(generator), "random_u32") else None
-    rng = xp.random.default_rng(seed)
+    rng = xp.random.default_rng(int(resolve(generator).random_u64(1)[0]))
     return _make(rng.poisson(input._data).astype(input._data.dtype))
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, numbers.Number)
