@@ -204,6 +204,12 @@ def test_op_db_is_complete():
         covered.update(op.covers)
     missing = sorted(n for n in ember._ops.FUNCTIONS if n not in covered and n not in EXEMPT)
     assert not missing, f"public ops without OpInfo samples: {missing}"
+    import ember.nn.functional as F
+    f_names = [n for n in dir(F) if not n.startswith("_") and callable(getattr(F, n))
+               and getattr(getattr(F, n), "__module__", "").startswith("ember")]
+    missing = sorted(n for n in f_names if f"nn.functional.{n}" not in covered
+                     and n not in covered and f"F.{n}" not in EXEMPT)
+    assert not missing, f"nn.functional callables without OpInfo samples: {missing}"
 
 
 def test_every_primitive_is_exercised(monkeypatch):

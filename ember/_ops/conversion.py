@@ -162,3 +162,28 @@ def copy_(self, src, non_blocking=False) -> Tensor:
     if out._data.dtype != self._data.dtype:
         out = cast(out, self.dtype)
     return commit_inplace(self, out)
+
+
+@method("fill_")
+def fill_(self, value) -> Tensor:
+    """Fill with a number or a 0-d tensor (differentiable in the tensor's value)."""
+    check_inplace_leaf(self)
+    if isinstance(value, Tensor):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                               f"with {value._data.ndim} dimensions.")
+        if value._requires_grad:
+            filled = _copy(_make(self._data, False), value)
+            return commit_inplace(self, filled)
+        value = value.item()
+    if not self._requires_grad and self._base is None:
+        self._data.fill(value)
+        self._version_box[0] += 1
+        return self
+    return commit_inplace(self, _make(xp.full(self._data.shape, value, dtype=self._data.dtype)))
+
+
+@method("zero_")
+def zero_(self) -> Tensor:
+    """Fill with zeros."""
+    return fill_(self, 0)

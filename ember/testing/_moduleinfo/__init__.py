@@ -5,19 +5,15 @@ import importlib
 
 from .core import Maker, ModuleInfo, ModuleSample  # noqa: F401
 
-_FAMILIES = ["activation", "loss", "linear", "conv", "pooling", "normalization", "dropout",
-             "rnn", "transformer", "misc"]
+def _families():
+    import pkgutil
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "core")
 
 
 def _load():
     db, exempt = [], {}
-    for fam in _FAMILIES:
-        try:
-            mod = importlib.import_module(f"{__name__}.{fam}")
-        except ModuleNotFoundError as e:
-            if e.name == f"{__name__}.{fam}":
-                continue
-            raise
+    for fam in _families():
+        mod = importlib.import_module(f"{__name__}.{fam}")
         db.extend(mod.module_db)
         exempt.update(getattr(mod, "EXEMPT", {}))
     return db, exempt

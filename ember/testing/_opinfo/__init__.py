@@ -9,18 +9,15 @@ import importlib
 
 from .core import FLOAT, FLOAT_INT, ALL, Maker, OpInfo, SampleInput  # noqa: F401
 
-_FAMILIES = ["elementwise", "unary", "comparison", "reduction", "shape", "linalg", "misc"]
+def _families():
+    import pkgutil
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "core")
 
 
 def _load():
     db, exempt = [], {}
-    for fam in _FAMILIES:
-        try:
-            mod = importlib.import_module(f"{__name__}.{fam}")
-        except ModuleNotFoundError as e:
-            if e.name == f"{__name__}.{fam}":
-                continue
-            raise
+    for fam in _families():
+        mod = importlib.import_module(f"{__name__}.{fam}")
         db.extend(mod.op_db)
         exempt.update(getattr(mod, "EXEMPT", {}))
     return db, exempt
