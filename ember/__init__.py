@@ -24,6 +24,8 @@ from ._ops import FUNCTIONS as _FUNCTIONS
 globals().update(_FUNCTIONS)
 
 from . import nn  # noqa: E402  (torch imports torch.nn too)
+from . import optim  # noqa: E402
+from . import utils  # noqa: E402
 
 __version__ = "0.1.0"
 

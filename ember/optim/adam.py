@@ -1,0 +1,203 @@
+"""``Adam`` and ``AdamW`` (``torch.optim.Adam`` / ``AdamW``), with AMSGrad and decoupled decay."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from .optimizer import (Optimizer, _added, _bump, _check_lr, _lerp_,
+                        _scalar_tensor, _use_grad, _value, _zeros_like, xp)
+
+__all__ = ["Adam", "AdamW", "adam", "adamw"]
+
+
+def _check_betas_eps_wd(betas, eps, weight_decay) -> None:
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= _value(betas[0]) < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= _value(betas[1]) < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba), optionally AMSGrad or with decoupled (AdamW) weight decay.
+
+    .. code-block:: text
+
+        g = -grad if maximize else grad;  t += 1
+        decoupled: p *= 1 - lr * wd   |   else: g += wd * p
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g^2
+        vhat = max(vmax, v) if amsgrad else v
+        p -= lr / (1 - beta1^t) * m / (sqrt(vhat) / sqrt(1 - beta2^t) + eps)
+
+    ``foreach``, ``capturable``, ``differentiable`` and ``fused`` are accepted and change
+    nothing (there is a single NumPy implementation); a tensor ``lr``/``betas`` is read as a
+    Python float each step.
+
+    Example:
+        >>> p = ember.nn.Parameter(ember.ones(2)); p.grad = ember.ones(2)
+        >>> ember.optim.Adam([p], lr=0.1).step(); round(p.tolist()[0], 4)
+        0.9
+    """
+
+    def __init__(self, params, lr: float | Tensor = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor):
+            if foreach and not capturable:
+                raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                                 "foreach=True")
+        _check_lr(lr)
+        _check_betas_eps_wd(betas, eps, weight_decay)
+        if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+                or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i in (0, 1):
+            if isinstance(betas[i], Tensor):
+                if not capturable and foreach:
+                    raise ValueError(f"betas[{i}] as a Tensor is not supported for "
+                                     f"capturable=False and foreach=True")
+                if betas[i].numel() != 1:
+                    raise ValueError(f"Tensor betas[{i}] must be 1-element")
+        betas = tuple(b.reshape(()) if isinstance(b, Tensor) and b.dim() != 0 else b
+                      for b in betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+
+    def _init_group(self, group):
+        params = []
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            params.append(p)
+            state = self.state[p]
+            if len(state) == 0:
+                # NOTE: torch keeps a float32 step for capturable/fused groups.
+                fused_like = group["capturable"] or group["fused"]
+                state["step"] = _make_f32_step() if fused_like else _scalar_tensor(0.0)
+                state["exp_avg"] = _zeros_like(p)
+                state["exp_avg_sq"] = _zeros_like(p)
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"] = _zeros_like(p)
+        return params
+
+    @_use_grad
+    def step(self, closure=None):
+        """Perform a single optimization step; ``closure`` re-evaluates the loss."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            params = self._init_group(group)
+            st = [self.state[p] for p in params]
+            beta1, beta2 = group["betas"]
+            adam(params, [p.grad for p in params], [s["exp_avg"] for s in st],
+                 [s["exp_avg_sq"] for s in st],
+                 [s["max_exp_avg_sq"] for s in st] if group["amsgrad"] else [],
+                 [s["step"] for s in st], amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2,
+                 lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"],
+                 maximize=group["maximize"],
+                 decoupled_weight_decay=group["decoupled_weight_decay"])
+        return loss
+
+
+def _make_f32_step():
+    from .._tensor import _make
+    return _make(xp.zeros((), dtype=xp.float32))
+
+
+class AdamW(Adam):
+    r"""AdamW: Adam with decoupled weight decay (``p *= 1 - lr * weight_decay``), default 1e-2.
+
+    Example:
+        >>> p = ember.nn.Parameter(ember.ones(2)); p.grad = ember.ones(2)
+        >>> ember.optim.AdamW([p], lr=0.1).step(); round(p.tolist()[0], 4)
+        0.899
+    """
+
+    def __init__(self, params, lr: float | Tensor = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
+
+
+def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+         exp_avg_sqs: list[Tensor], max_exp_avg_sqs: list[Tensor], state_steps: list[Tensor],
+         *, amsgrad: bool, beta1, beta2, lr, weight_decay: float, eps: float, maximize: bool,
+         decoupled_weight_decay: bool = False, **_ignored) -> None:
+    """Functional Adam over lists of tensors; every array is updated in place."""
+    lr, beta1, beta2 = _value(lr), _value(beta1), _value(beta2)
+    for i, param in enumerate(params):
+        p = param._data
+        g = grads[i]._data
+        if maximize:
+            g = xp.negative(g)
+        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
+        step_t = state_steps[i]._data
+        step_t += 1
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                p *= 1 - lr * weight_decay
+            else:
+                g = _added(g, p, weight_decay)
+        # NOTE: one scratch buffer serves lerp, addcmul and addcdiv (two temporaries per step).
+        tmp = xp.subtract(g, m)
+        if abs(1 - beta1) < 0.5:
+            tmp *= 1 - beta1
+            m += tmp
+        else:
+            _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        xp.multiply(g, 1 - beta2, out=tmp)
+        tmp *= g
+        v += tmp
+        step = float(step_t)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+        if amsgrad:
+            vmax = max_exp_avg_sqs[i]._data
+            xp.maximum(vmax, v, out=vmax)
+            denom = xp.sqrt(vmax)
+        else:
+            denom = xp.sqrt(v)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        xp.multiply(m, -step_size, out=tmp)
+        tmp /= denom
+        p += tmp
+        _bump(param)
+
+
+def adamw(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, **kwargs) -> None:
+    """Functional AdamW (``adam`` with ``decoupled_weight_decay=True``)."""
+    kwargs["decoupled_weight_decay"] = True
+    adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, **kwargs)

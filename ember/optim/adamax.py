@@ -1,0 +1,85 @@
+"""``Adamax`` (``torch.optim.Adamax``): Adam with an infinity-norm second moment."""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from .optimizer import (Optimizer, _addcdiv_, _added, _bump, _check_lr, _lerp_, _scalar_tensor,
+                        _use_grad, _value, _zeros_like, xp)
+
+__all__ = ["Adamax", "adamax"]
+
+
+class Adamax(Optimizer):
+    r"""Adamax (Kingma & Ba, section 7).
+
+    .. code-block:: text
+
+        g = -grad if maximize else grad;  g += wd * p;  t += 1
+        m = lerp(m, g, 1 - beta1);  u = max(beta2 * u, |g| + eps)
+        p -= lr / (1 - beta1^t) * m / u
+
+    Example:
+        >>> p = ember.nn.Parameter(ember.ones(2)); p.grad = ember.ones(2)
+        >>> ember.optim.Adamax([p], lr=0.1).step(); round(p.tolist()[0], 4)
+        0.9
+    """
+
+    def __init__(self, params, lr: float | Tensor = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, capturable: bool = False) -> None:
+        _check_lr(lr)
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
+                        maximize=maximize, differentiable=differentiable, capturable=capturable)
+        super().__init__(params, defaults)
+
+    @_use_grad
+    def step(self, closure=None):
+        """Perform a single optimization step; ``closure`` re-evaluates the loss."""
+        loss = self._closure_loss(closure)
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            for p in params:
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _scalar_tensor(0.0)
+                    state["exp_avg"] = _zeros_like(p)
+                    state["exp_inf"] = _zeros_like(p)
+            st = [self.state[p] for p in params]
+            beta1, beta2 = group["betas"]
+            adamax(params, [p.grad for p in params], [s["exp_avg"] for s in st],
+                   [s["exp_inf"] for s in st], [s["step"] for s in st], eps=group["eps"],
+                   beta1=beta1, beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
+                   maximize=group["maximize"])
+        return loss
+
+
+def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
+           exp_infs: list[Tensor], state_steps: list[Tensor], *, eps: float, beta1: float,
+           beta2: float, lr, weight_decay: float, maximize: bool = False, **_ignored) -> None:
+    """Functional Adamax; every array is updated in place."""
+    lr = _value(lr)
+    for i, param in enumerate(params):
+        p = param._data
+        g = grads[i]._data
+        if maximize:
+            g = xp.negative(g)
+        m, u = exp_avgs[i]._data, exp_infs[i]._data
+        step_t = state_steps[i]._data
+        step_t += 1
+        if weight_decay != 0:
+            g = _added(g, p, weight_decay)
+        _lerp_(m, g, 1 - beta1)
+        u *= beta2
+        norm = xp.abs(g)
+        norm += eps
+        xp.maximum(u, norm, out=u)
+        clr = lr / (1 - beta1 ** float(step_t))
+        _addcdiv_(p, m, u, -clr)
+        _bump(param)
