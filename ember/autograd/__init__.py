@@ -174,3 +174,5 @@ Tensor.retain_grad = _retain_grad
 Tensor.retains_grad = _retains_grad_prop
 
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (needs grad)
+from . import function  # noqa: E402
+from .function import Function, FunctionCtx, once_differentiable  # noqa: E402

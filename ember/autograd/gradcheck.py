@@ -10,7 +10,7 @@ from __future__ import annotations
 from .._backend import np
 from .._tensor import Tensor, _make
 from . import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -180,9 +180,10 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
 
     def first_order(*args):
         ins, gos = args[:n_in], args[n_in:]
-        o = _outputs(func, ins)
-        grads = _grad(o, [ins[k] for k in diff_idx], grad_outputs=list(gos),
-                      create_graph=True, allow_unused=True)
+        with enable_grad():  # also when the numerical pass evaluates this under no_grad
+            o = _outputs(func, ins)
+            grads = _grad(o, [ins[k] for k in diff_idx], grad_outputs=list(gos),
+                          create_graph=True, allow_unused=True)
         return tuple(g for g in grads if g is not None)
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
