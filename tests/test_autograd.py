@@ -317,3 +317,45 @@ def test_gradcheck_reports_mismatch():
     assert not ember.autograd.gradcheck(lambda t: bad(t), (x,), raise_exception=False)
     from ember._ops import registry
     del registry.PRIMITIVES["_test_bad_square"]
+
+
+def test_detect_anomaly_names_op_and_user_line():
+    x = ember.tensor([0.0, 1.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="Anomaly Detection"):
+        with ember.autograd.detect_anomaly():
+            y = x.sqrt()  # the line the error must name
+            line = __import__("inspect").currentframe().f_lineno - 1
+            with pytest.raises(RuntimeError) as info:
+                (y * 0.0).backward(ember.ones(2))
+    msg = str(info.value)
+    assert "nan" in msg and "SqrtBackward0" in msg
+    assert f"test_autograd.py\", line {line}" in msg
+    assert not ember.autograd.is_anomaly_enabled()
+
+
+@pytest.mark.parametrize("name", ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"])
+def test_autograd_functional_matches_torch(name):
+    def f(lib):
+        def fn(a, b):
+            return (a * a * b).sum() if name in ("hessian", "hvp", "vhp") else a * a * b + b
+        return fn
+    a = np.array([1.0, 2.0, -0.5])
+    b = np.array([0.5, -1.0, 3.0])
+    v = (np.array([1.0, 0.5, 2.0]), np.array([-1.0, 1.0, 0.0]))
+
+    def run(lib):
+        ins = (lib.tensor(a), lib.tensor(b))
+        vv = tuple(lib.tensor(x) for x in v)
+        fn = getattr(lib.autograd.functional, name)
+        if name in ("jacobian", "hessian"):
+            return fn(f(lib), ins)
+        if name == "vjp":
+            return fn(f(lib), ins, lib.tensor(v[0]))
+        return fn(f(lib), ins, vv)
+
+    def flat(x):
+        if isinstance(x, (tuple, list)):
+            return [y for z in x for y in flat(z)]
+        return [x.detach().numpy()]
+    for e, t in zip(flat(run(ember)), flat(run(torch))):
+        np.testing.assert_allclose(e, t, rtol=1e-10)

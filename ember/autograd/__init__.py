@@ -175,4 +175,6 @@ Tensor.retains_grad = _retains_grad_prop
 
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402  (needs grad)
 from . import function  # noqa: E402
+from . import functional  # noqa: E402
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: E402
 from .function import Function, FunctionCtx, once_differentiable  # noqa: E402

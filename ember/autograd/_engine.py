@@ -24,6 +24,7 @@ import weakref
 from .._tensor import Tensor, _make
 from . import grad_mode
 from ._node import Node
+from .anomaly_mode import ENABLED as ANOMALY, check_grads
 
 __all__ = ["run_backward"]
 
@@ -204,6 +205,8 @@ def _call_node(node, grads, retain_graph):
             if r is not None:
                 grads = list(r)
     in_grads = node.run(tuple(grads), retain_graph)
+    if ANOMALY[0]:
+        check_grads(node, in_grads)
     if node.hooks:
         for h in list(node.hooks.values()):
             r = h(in_grads, tuple(grads))

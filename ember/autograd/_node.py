@@ -12,6 +12,7 @@ import itertools
 from collections import OrderedDict
 
 from .._tensor import Tensor, _make
+from .anomaly_mode import ENABLED as ANOMALY, user_frame
 
 __all__ = ["Node", "AccumulateGrad"]
 
@@ -56,7 +57,7 @@ class Node:
         self.prehooks_node = None
         self.freed = False
         self.metadata = None
-        self.trace = None
+        self.trace = user_frame() if ANOMALY[0] else None
 
     # -- torch's grad_fn surface ------------------------------------------------------------
     def name(self) -> str:
