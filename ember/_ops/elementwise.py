@@ -46,7 +46,7 @@ def _sub(xp, a, b):
 
 @_sub.defvjp
 def _(g, out, a, b):
-    return g, -g
+    return g, _neg(g) if b._requires_grad else None
 
 
 def _bool_guard(name, a, b, dt):
@@ -101,8 +101,9 @@ def _mul(xp, a, b):
 
 @_mul.defvjp
 def _(g, out, a, b):
-    return (g * b if a._requires_grad else None,
-            g * a if b._requires_grad else None)
+    # NOTE: rules call primitives directly: inputs already share the promoted dtype
+    return (_mul(g, b) if a._requires_grad else None,
+            _mul(g, a) if b._requires_grad else None)
 
 
 @export("mul", "multiply", inplace="mul_")
@@ -121,8 +122,8 @@ def _div(xp, a, b):
 
 @_div.defvjp
 def _(g, out, a, b):
-    ga = g / b if a._requires_grad else None
-    gb = -g * a / (b * b) if b._requires_grad else None
+    ga = _div(g, b) if a._requires_grad else None
+    gb = _neg(_div(_mul(g, a), _mul(b, b))) if b._requires_grad else None
     return ga, gb
 
 
@@ -325,7 +326,7 @@ def _neg(xp, a):
 
 @_neg.defvjp
 def _(g, out, a):
-    return -g
+    return _neg(g)
 
 
 @export("neg", "negative", inplace="neg_", inplace_copies=False)

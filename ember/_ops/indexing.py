@@ -81,6 +81,27 @@ def normalize_key(key):
     return out, basic
 
 
+def split_ints(key):
+    """Torch applies integer indices as ``select`` before advanced indexing (NumPy counts them
+    as advanced, which moves dims differently): return (basic_key, advanced_key) or None."""
+    if not any(type(k) is int for k in key):
+        return None
+    first, second = [], []
+    for k in key:
+        if type(k) is int:
+            first.append(k)
+        elif isinstance(k, xp.ndarray):
+            first.extend([slice(None)] * (k.ndim if k.dtype == bool else 1))
+            second.append(k)
+        elif k is None:
+            first.append(None)
+            second.append(slice(None))
+        else:  # slice or Ellipsis
+            first.append(k)
+            second.append(slice(None) if isinstance(k, slice) else k)
+    return tuple(first), tuple(second)
+
+
 def _index_error(exc: IndexError, shape) -> IndexError:
     msg = str(exc)
     if "too many indices" in msg:
@@ -154,6 +175,9 @@ def getitem(self, key) -> Tensor:
     npkey, basic = normalize_key(key)
     if basic:
         return _getitem(self, key=npkey)
+    parts = split_ints(npkey)
+    if parts is not None:
+        return _index(_getitem(self, key=parts[0]), key=parts[1])
     return _index(self, key=npkey)
 
 
@@ -190,7 +214,12 @@ def _(gg, out, g, key):
 @method("__setitem__")
 def setitem(self, key, value) -> None:
     """``self[key] = value`` with broadcasting and casting; recorded by autograd like torch."""
-    npkey, _ = normalize_key(key)
+    npkey, basic = normalize_key(key)
+    if not basic:
+        parts = split_ints(npkey)
+        if parts is not None:
+            setitem(_getitem(self, key=parts[0]), parts[1], value)
+            return
     if isinstance(value, Tensor):
         if value._data.dtype != self._data.dtype:
             value = value.to(self.dtype)

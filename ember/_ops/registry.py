@@ -96,9 +96,10 @@ def _fix(g, x):
     """Give a gradient its input's shape (sum out broadcast dims) and dtype."""
     if g is None:
         return None
-    if g._data.shape != x._data.shape:
-        g = sum_to(g, x._data.shape)
-    if g._data.dtype != x._data.dtype:
+    gd, xd = g._data, x._data
+    if gd.shape != xd.shape:
+        g = sum_to(g, xd.shape)
+    if gd.dtype != xd.dtype:
         g = g.to(x.dtype)
     return g
 
@@ -107,8 +108,8 @@ def _elementwise_vjp(rule):
     def vjp(g, out, *inputs, **attrs):
         grads = rule(g, out, *inputs, **attrs)
         if type(grads) is not tuple:
-            grads = (grads,)
-        return tuple(_fix(gi, x) for gi, x in zip(grads, inputs))
+            return (_fix(grads, inputs[0]),)
+        return tuple([_fix(gi, x) for gi, x in zip(grads, inputs)])
     return vjp
 
 

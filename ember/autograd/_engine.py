@@ -3,7 +3,7 @@
 Design
 ------
 * The graph is the ``Node`` objects reachable from the roots through their edges. An edge points
-  at another node (``(node, output_index)``) or at a leaf tensor (``(leaf, 0)``), which plays
+  at another node (``(node, output_index)``) or at a leaf tensor (``(leaf, -1)``), which plays
   torch's ``AccumulateGrad``.
 * Walk once, iteratively (deep graphs must not hit Python's recursion limit), counting for
   each node and leaf how many edges point at it. Then run nodes in torch's order — the most
@@ -51,10 +51,9 @@ def _walk(root_nodes):
                 continue
             child = e[0]
             deps[child] = deps.get(child, 0) + 1
-            if type(child) is Node or isinstance(child, Node):
-                if child not in seen:
-                    seen.add(child)
-                    stack.append(child)
+            if e[1] >= 0 and child not in seen:
+                seen.add(child)
+                stack.append(child)
     return deps, order
 
 
@@ -131,10 +130,10 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     try:
         for t, g in leaf_roots:
             _deliver_leaf(t, g, capture_leaves, captured, accumulate, create_graph, handed)
-        heap = [(-n.seq, id(n), n) for n in root_nodes if deps.get(n, 0) == 0]
-        heapq.heapify(heap)
+        heap = [(-n.seq, n) for n in root_nodes if deps.get(n, 0) == 0]
+        heapq.heapify(heap)  # creation sequence numbers are unique: nodes never compare
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heapq.heappop(heap)[1]
             grads = buffers.pop(node, None)
             run = grads is not None and any(g is not None for g in grads)
             if run and (node.pre_hooks or node.retained or capture_nodes):
@@ -159,7 +158,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     continue
                 child, idx = e
                 g = in_grads[i] if in_grads is not None and i < len(in_grads) else None
-                if isinstance(child, Node):
+                if idx >= 0:
                     if g is not None:
                         buf = buffers.get(child)
                         if buf is None:
@@ -168,7 +167,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     left = deps[child] - 1
                     deps[child] = left
                     if left == 0:
-                        heapq.heappush(heap, (-child.seq, id(child), child))
+                        heapq.heappush(heap, (-child.seq, child))
                 else:
                     if g is not None:
                         leaf_bufs[child] = _sum(leaf_bufs.get(child), g)

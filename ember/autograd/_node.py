@@ -42,7 +42,7 @@ class Node:
             if t._node is not None:
                 edges.append((t._node, t._out_idx))
             elif t._requires_grad:
-                edges.append((t, 0))
+                edges.append((t, -1))  # a leaf: index -1 marks torch's AccumulateGrad
             else:
                 edges.append(None)
         self.edges = edges
@@ -72,7 +72,7 @@ class Node:
         for e in self.edges:
             if e is None:
                 out.append((None, 0))
-            elif isinstance(e[0], Tensor):
+            elif e[1] < 0:
                 out.append((AccumulateGrad(e[0]), 0))
             else:
                 out.append(e)
