@@ -25,6 +25,8 @@ globals().update(_FUNCTIONS)
 
 from . import nn  # noqa: E402  (torch imports torch.nn too)
 from . import optim  # noqa: E402
+from . import serialization  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
 
 __version__ = "0.1.0"
