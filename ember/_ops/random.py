@@ -175,7 +175,7 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
         probs = input._data
         if ((probs < 0) | (probs > 1)).any():
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-        arr = state.bernoulli_tensor(probs.astype(xp.float64, copy=False), input._data.dtype)
+        arr = state.bernoulli_tensor(probs, input._data.dtype)
     else:
         arr = state.bernoulli_scalar(input._data.size, float(p), input._data.dtype)
     return _make(_as(arr, input.dtype).reshape(input._data.shape))
@@ -299,7 +299,7 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
     """Fill with 0/1 samples of probability ``p`` (number or tensor)."""
     state = resolve(generator)
     if isinstance(p, Tensor):
-        probs = xp.broadcast_to(p._data, self._data.shape).astype(xp.float64)
+        probs = xp.ascontiguousarray(xp.broadcast_to(p._data, self._data.shape))
         arr = state.bernoulli_tensor(probs, self._data.dtype)
     else:
         if not 0 <= p <= 1:
