@@ -6,6 +6,7 @@ torch's names, defaults and numbers.
 from __future__ import annotations
 
 from . import _dtype
+from ._backend import get_num_threads, set_num_threads
 from ._device import device
 from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype, finfo,
                      float, float16, float32, float64, get_default_dtype, half, iinfo, int, int8,

@@ -50,3 +50,35 @@ def get_backend(device_type: str) -> Backend:
             raise AssertionError("Torch not compiled with CUDA enabled "
                                  "(ember has no CUDA backend yet; only 'cpu' is available)") from None
         raise RuntimeError(f"ember has no backend for device type '{device_type}'") from None
+
+
+# -- intra-op threads (torch.set_num_threads / get_num_threads) ---------------------------------
+_THREADS = [None]
+
+
+def set_num_threads(n: int) -> None:
+    """Limit the BLAS/OpenMP thread pools NumPy uses (through ``threadpoolctl`` when installed;
+    without it the number is only recorded, and ``OMP_NUM_THREADS`` set before start-up rules)."""
+    if int(n) < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
+    _THREADS[0] = int(n)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=int(n))
+
+
+def get_num_threads() -> int:
+    """The thread count set by ``set_num_threads`` (else the BLAS pool size, else CPU count)."""
+    if _THREADS[0] is not None:
+        return _THREADS[0]
+    try:
+        from threadpoolctl import threadpool_info
+        sizes = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+        if sizes:
+            return max(sizes)
+    except ImportError:
+        pass
+    import os
+    return os.cpu_count() or 1
