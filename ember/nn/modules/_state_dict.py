@@ -73,8 +73,9 @@ def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool 
         if m is not None:
             m.state_dict(destination=destination, prefix=prefix + name + ".",
                          keep_vars=keep_vars)
+    local_metadata = meta[prefix[:-1]] if meta is not None else {}
     for hook in self._state_dict_hooks.values():
-        result = hook(self, destination, prefix, {})
+        result = hook(self, destination, prefix, local_metadata)
         if result is not None:
             destination = result
     return destination
@@ -192,6 +193,15 @@ def register_state_dict_post_hook(self, hook):
 def register_load_state_dict_pre_hook(self, hook):
     handle = RemovableHandle(self._load_state_dict_pre_hooks)
     self._load_state_dict_pre_hooks[handle.id] = functools.partial(_with_module, hook, self)
+    return handle
+
+
+def register_load_state_dict_pre_hook_no_module(self, hook, with_module: bool = False):
+    """torch's private variant: the hook is called without the module unless asked."""
+    if with_module:
+        return register_load_state_dict_pre_hook(self, hook)
+    handle = RemovableHandle(self._load_state_dict_pre_hooks)
+    self._load_state_dict_pre_hooks[handle.id] = hook
     return handle
 
 

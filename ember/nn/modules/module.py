@@ -414,7 +414,7 @@ class Module:
     register_state_dict_post_hook = _sd.register_state_dict_post_hook
     _register_state_dict_hook = _sd.register_state_dict_post_hook
     register_load_state_dict_pre_hook = _sd.register_load_state_dict_pre_hook
-    _register_load_state_dict_pre_hook = _sd.register_load_state_dict_pre_hook
+    _register_load_state_dict_pre_hook = _sd.register_load_state_dict_pre_hook_no_module
     register_load_state_dict_post_hook = _sd.register_load_state_dict_post_hook
 
     # -- calling and hooks ------------------------------------------------------------------------
