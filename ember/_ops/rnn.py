@@ -1,0 +1,373 @@
+"""Fused recurrent layers: one primitive runs a whole RNN / LSTM / GRU layer (one direction).
+
+The front end (``nn/_functional/rnn.py``) computes the input projection of every time step in
+one GEMM (``xw = x @ W_ih^T + b``, shape ``(N, gates)``) and hands it here, laid out as a
+*packed* sequence: time-major rows, step ``t`` holding its ``sizes[t]`` active batch rows (a
+dense ``(T, B)`` input is the special case ``sizes = (B,) * T``). The forward loops over time in
+NumPy — one ``h @ W_hh^T`` GEMM and a few in-place ufuncs per step — updating only the first
+``sizes[t]`` rows of the running state, which is exactly torch's packed semantics in both
+directions (finished rows keep their last state; in reverse, late-starting rows start from
+``h0``). Gate layouts are torch's: LSTM ``i, f, g, o``; GRU ``r, z, n`` with
+``n = tanh(x_n + r * (W_hn h + b_hn))``.
+
+Backward: the first-order path calls a fused BPTT kernel (``*_layer_backward`` primitives, run
+only under no-grad), using activations saved as extra, non-differentiable outputs, and finishing
+with one GEMM per weight over all steps. With ``create_graph=True`` the rule instead
+differentiates the same recurrence written step by step in ember ops (``_reference``), so higher
+derivatives are exact.
+"""
+from __future__ import annotations
+
+from ..autograd.grad_mode import STATE
+from .registry import OTHER, primitive
+
+__all__: list = []
+
+
+def _steps(sizes, reverse):
+    """``(start_row, batch)`` per step, in processing order."""
+    out, s = [], 0
+    for b in sizes:
+        out.append((s, b))
+        s += b
+    return out[::-1] if reverse else out
+
+
+def _sigmoid_(xp, a):
+    """In-place logistic ``1 / (1 + exp(-a))``; callers hold ``errstate(over="ignore")`` (an
+    overflowing exp gives the exact limit 0)."""
+    xp.negative(a, out=a)
+    xp.exp(a, out=a)
+    a += 1
+    xp.reciprocal(a, out=a)
+    return a
+
+
+def _ifog(xp, w, hs):
+    """Rows of an LSTM weight reordered from torch's ``i, f, g, o`` to ``i, f, o, g`` (the three
+    sigmoid gates side by side: one ufunc sweep per step instead of two)."""
+    return xp.concatenate([w[:2 * hs], w[3 * hs:], w[2 * hs:3 * hs]])
+
+
+def _state(xp, h0):
+    return xp.array(h0, dtype=h0.dtype, order="C", copy=True)
+
+
+def _prev(xp, buf, init, prev, bs):
+    """The state rows a step reads: the previous step's rows of ``buf`` (its first ``bs``), and
+    rows of the initial state ``init`` for sequences that start now (reverse packed input)."""
+    if prev is None:
+        return init[:bs]
+    ps, pbs = prev
+    if bs <= pbs:
+        return buf[ps:ps + bs]
+    return xp.concatenate([buf[ps:ps + pbs], init[pbs:bs]])
+
+
+def _gather_prev(xp, buf, init, sizes, reverse):
+    """Every step's previous-state rows, for all steps at once: ``(N, *)``."""
+    n, b0 = buf.shape[0], init.shape[0]
+    if all(b == b0 for b in sizes):  # dense: a shifted copy
+        return xp.concatenate([init, buf[:n - b0]] if not reverse else [buf[b0:], init])
+    idx, prev = xp.empty(n, xp.int64), None
+    for s, bs in _steps(sizes, reverse):
+        if prev is None:
+            idx[s:s + bs] = n + xp.arange(bs)
+        else:
+            k = min(bs, prev[1])
+            idx[s:s + k] = prev[0] + xp.arange(k)
+            idx[s + k:s + bs] = n + xp.arange(k, bs)
+        prev = (s, bs)
+    return xp.concatenate([buf, init])[idx]
+
+
+def _final(xp, buf, sizes, reverse):
+    """The last state of every sequence, ``(B, *)``: its row at its last processed step."""
+    if reverse or not sizes:
+        return buf[:sizes[0] if sizes else 0].copy()
+    b0 = sizes[0]
+    if all(b == b0 for b in sizes):
+        return buf[buf.shape[0] - b0:].copy()
+    starts = xp.concatenate([[0], xp.cumsum(sizes)[:-1]])
+    bs = xp.asarray(sizes)
+    rows = xp.arange(b0)
+    last = (bs[None, :] > rows[:, None]).sum(1) - 1
+    return buf[starts[last] + rows]
+
+
+# -- LSTM -----------------------------------------------------------------------------------
+_LSTM_DIFF = (True, True, True, False, False, False)
+
+
+@primitive("lstm_layer", OTHER, node_name="LstmBackward0", nout=6, save_out=True,
+           diff_outputs=_LSTM_DIFF)
+def _lstm_layer(xp, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
+    """Outputs ``(out, h_n, c_n, gates, cell, tanh(cell))``; gates post-activation, columns
+    ``i, f, o, g``. The sigmoid rows of ``W_hh`` are negated once so each step's sigmoid is
+    ``1 / (1 + exp(pre))``: three ufunc calls."""
+    n, hs = xw.shape[0], c0.shape[1]
+    ps, dt = h0.shape[1], xw.dtype
+    h2, h3 = 2 * hs, 3 * hs
+    gates, cell = xp.empty((n, 4 * hs), dt), xp.empty((n, hs), dt)
+    tcell, out = xp.empty((n, hs), dt), xp.empty((n, ps), dt)
+    w = _ifog(xp, w_hh, hs)
+    w[:h3] *= -1
+    whh_t = xp.ascontiguousarray(w.T)  # BLAS is much faster on a contiguous right operand
+    whr_t = xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
+    prev = None
+    with xp.errstate(over="ignore"):
+        for s, bs in _steps(sizes, reverse):
+            e = s + bs
+            hp, cp = _prev(xp, out, h0, prev, bs), _prev(xp, cell, c0, prev, bs)
+            g, x = gates[s:e], xw[s:e]
+            xp.matmul(hp, whh_t, out=g)
+            g[:, :h2] -= x[:, :h2]
+            g[:, h2:h3] -= x[:, h3:]
+            g[:, h3:] += x[:, h2:h3]
+            sg = g[:, :h3]
+            xp.exp(sg, out=sg)
+            sg += 1
+            xp.reciprocal(sg, out=sg)
+            xp.tanh(g[:, h3:], out=g[:, h3:])
+            cn, tc = cell[s:e], tcell[s:e]
+            xp.multiply(g[:, hs:h2], cp, out=cn)
+            cn += g[:, :hs] * g[:, h3:]
+            xp.tanh(cn, out=tc)
+            if whr_t is None:
+                xp.multiply(g[:, h2:h3], tc, out=out[s:e])
+            else:
+                xp.matmul(g[:, h2:h3] * tc, whr_t, out=out[s:e])
+            prev = (s, bs)
+    return (out, _final(xp, out, sizes, reverse), _final(xp, cell, sizes, reverse), gates,
+            cell, tcell)
+
+
+@primitive("lstm_layer_backward", OTHER, nout=5)
+def _lstm_layer_backward(xp, dout, dhn, dcn, h0, c0, w_hh, out, cell, gates, tcell, w_hr=None,
+                         *, sizes, reverse):
+    n, hs = tcell.shape
+    h2, h3 = 2 * hs, 3 * hs
+    cprev = _gather_prev(xp, cell, c0, sizes, reverse)
+    dgates = xp.empty_like(gates)               # torch's order i, f, g, o
+    dh, dc = _state(xp, dhn), _state(xp, dcn)
+    dhp = xp.empty_like(dout) if w_hr is not None else None
+    for s, bs in reversed(_steps(sizes, reverse)):
+        # per step, on cache-resident slices (cheaper than whole-sequence factor arrays)
+        e = s + bs
+        g, tc, d = gates[s:e], tcell[s:e], dgates[s:e]
+        sg, gg, o = g[:, :h3], g[:, h3:], g[:, h2:h3]     # saved order i, f, o, g
+        ds = 1 - sg
+        ds *= sg                                          # sigmoid'(i, f, o)
+        dgg = gg * gg
+        xp.subtract(1, dgg, out=dgg)                      # tanh'(g)
+        dht = dh[:bs] + dout[s:e]
+        if w_hr is not None:
+            dhp[s:e] = dht
+            dht = dht @ w_hr
+        t2 = tc * tc
+        xp.subtract(1, t2, out=t2)
+        t2 *= o
+        t2 *= dht
+        dct = dc[:bs]
+        dct += t2
+        x = d[:, h3:]
+        xp.multiply(dht, tc, out=x)
+        x *= ds[:, h2:]
+        x = d[:, :hs]
+        xp.multiply(dct, gg, out=x)
+        x *= ds[:, :hs]
+        x = d[:, hs:h2]
+        xp.multiply(dct, cprev[s:e], out=x)
+        x *= ds[:, hs:h2]
+        x = d[:, h2:h3]
+        xp.multiply(dct, g[:, :hs], out=x)
+        x *= dgg
+        dct *= g[:, hs:h2]
+        xp.matmul(d, w_hh, out=dh[:bs])
+    dw_hh = dgates.T @ _gather_prev(xp, out, h0, sizes, reverse)
+    dw_hr = dhp.T @ (gates[:, h2:h3] * tcell) if w_hr is not None else \
+        xp.zeros((0,), gates.dtype)
+    return dgates, dh, dc, dw_hh, dw_hr
+
+
+@_lstm_layer.defvjp
+def _lstm_vjp(grads, out, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
+    ins = (xw, h0, c0, w_hh) + ((w_hr,) if w_hr is not None else ())
+    if STATE.enabled:
+        return _graph_vjp("lstm", grads[:3], ins, sizes, reverse)
+    extra = (w_hr,) if w_hr is not None else ()
+    res = _lstm_layer_backward(grads[0], grads[1], grads[2], h0, c0, w_hh, out[0], out[4],
+                               out[3], out[5], *extra, sizes=sizes, reverse=reverse)
+    return res[:4] + ((res[4],) if w_hr is not None else ())
+
+
+# -- GRU ------------------------------------------------------------------------------------
+@primitive("gru_layer", OTHER, node_name="GruBackward0", nout=5, save_out=True,
+           diff_outputs=(True, True, False, False, False))
+def _gru_layer(xp, xw, h0, w_hh, b_hh=None, *, sizes, reverse):
+    n, hs, dt = xw.shape[0], h0.shape[1], xw.dtype
+    rzn, hgn = xp.empty((n, 3 * hs), dt), xp.empty((n, hs), dt)
+    hprev, out = xp.empty((n, hs), dt), xp.empty((n, hs), dt)
+    h = _state(xp, h0)
+    whh_t = xp.ascontiguousarray(w_hh.T)  # BLAS is much faster on a contiguous B
+    with xp.errstate(over="ignore"):
+        for s, bs in _steps(sizes, reverse):
+            _gru_step(xp, xw, h, whh_t, b_hh, rzn, hgn, hprev, out, s, bs, hs)
+    return out, h, rzn, hgn, hprev
+
+
+def _gru_step(xp, xw, h, whh_t, b_hh, rzn, hgn, hprev, out, s, bs, hs):
+    """One GRU step on rows ``s:s+bs``, updating ``h[:bs]`` in place."""
+    e, h2 = s + bs, 2 * hs
+    hp = h[:bs]
+    hprev[s:e] = hp
+    hg = hp @ whh_t
+    if b_hh is not None:
+        hg += b_hh
+    g, x = rzn[s:e], xw[s:e]
+    xp.add(x[:, :h2], hg[:, :h2], out=g[:, :h2])
+    _sigmoid_(xp, g[:, :h2])
+    hgn[s:e] = hg[:, h2:]
+    n_ = g[:, h2:]
+    xp.multiply(g[:, :hs], hg[:, h2:], out=n_)
+    n_ += x[:, h2:]
+    xp.tanh(n_, out=n_)
+    o = out[s:e]
+    xp.subtract(hp, n_, out=o)
+    o *= g[:, hs:h2]
+    o += n_
+    hp[...] = o
+
+
+@primitive("gru_layer_backward", OTHER, nout=4)
+def _gru_layer_backward(xp, dout, dhn, w_hh, rzn, hgn, hprev, *, sizes, reverse):
+    n, hs = hgn.shape
+    r, z, nn_ = rzn[:, :hs], rzn[:, hs:2 * hs], rzn[:, 2 * hs:]
+    a_n = (1 - z) * (1 - nn_ * nn_)           # d h / d n_pre
+    b_z = (hprev - nn_) * (z * (1 - z))       # d h / d z_pre
+    c_r = hgn * (r * (1 - r))                 # d n_pre / d r_pre
+    dhg = xp.empty_like(rzn)
+    dn = xp.empty((n, hs), rzn.dtype)
+    dh = _state(xp, dhn)
+    for s, bs in reversed(_steps(sizes, reverse)):
+        e = s + bs
+        dht = dh[:bs] + dout[s:e]
+        dg, dnt = dhg[s:e], dn[s:e]
+        xp.multiply(dht, a_n[s:e], out=dnt)
+        xp.multiply(dht, b_z[s:e], out=dg[:, hs:2 * hs])
+        xp.multiply(dnt, c_r[s:e], out=dg[:, :hs])
+        xp.multiply(dnt, r[s:e], out=dg[:, 2 * hs:])
+        dht *= z[s:e]
+        xp.matmul(dg, w_hh, out=dh[:bs])
+        dh[:bs] += dht
+    dxw = dhg.copy()
+    dxw[:, 2 * hs:] = dn
+    return dxw, dh, dhg.T @ hprev, dhg.sum(0)
+
+
+@_gru_layer.defvjp
+def _gru_vjp(grads, out, xw, h0, w_hh, b_hh=None, *, sizes, reverse):
+    ins = (xw, h0, w_hh) + ((b_hh,) if b_hh is not None else ())
+    if STATE.enabled:
+        return _graph_vjp("gru", grads[:2], ins, sizes, reverse)
+    res = _gru_layer_backward(grads[0], grads[1], w_hh, out[2], out[3], out[4], sizes=sizes,
+                              reverse=reverse)
+    return res[:3] + ((res[3],) if b_hh is not None else ())
+
+
+# -- Elman RNN ------------------------------------------------------------------------------
+@primitive("rnn_layer", OTHER, node_name="RnnBackward0", nout=3, save_out=True,
+           diff_outputs=(True, True, False))
+def _rnn_layer(xp, xw, h0, w_hh, *, sizes, reverse, relu):
+    n, hs = xw.shape[0], h0.shape[1]
+    out, hprev = xp.empty((n, hs), xw.dtype), xp.empty((n, hs), xw.dtype)
+    h = _state(xp, h0)
+    whh_t = xp.ascontiguousarray(w_hh.T)  # BLAS is much faster on a contiguous B
+    for s, bs in _steps(sizes, reverse):
+        e = s + bs
+        hp, o = h[:bs], out[s:e]
+        hprev[s:e] = hp
+        xp.matmul(hp, whh_t, out=o)
+        o += xw[s:e]
+        if relu:
+            xp.maximum(o, 0, out=o)
+        else:
+            xp.tanh(o, out=o)
+        hp[...] = o
+    return out, h, hprev
+
+
+@primitive("rnn_layer_backward", OTHER, nout=3)
+def _rnn_layer_backward(xp, dout, dhn, w_hh, out, hprev, *, sizes, reverse, relu):
+    deriv = (out > 0).astype(out.dtype) if relu else 1 - out * out
+    dpre = xp.empty_like(out)
+    dh = _state(xp, dhn)
+    for s, bs in reversed(_steps(sizes, reverse)):
+        e = s + bs
+        d = dpre[s:e]
+        xp.add(dh[:bs], dout[s:e], out=d)
+        d *= deriv[s:e]
+        xp.matmul(d, w_hh, out=dh[:bs])
+    return dpre, dh, dpre.T @ hprev
+
+
+@_rnn_layer.defvjp
+def _rnn_vjp(grads, out, xw, h0, w_hh, *, sizes, reverse, relu):
+    if STATE.enabled:
+        return _graph_vjp("rnn_relu" if relu else "rnn_tanh", grads[:2], (xw, h0, w_hh), sizes,
+                          reverse)
+    return _rnn_layer_backward(grads[0], grads[1], w_hh, out[0], out[2], sizes=sizes,
+                               reverse=reverse, relu=relu)
+
+
+# -- the reference recurrence in ember ops (create_graph / higher-order gradients) ------------
+def _reference(mode, ins, sizes, reverse):
+    """The layer step by step in differentiable ember ops: ``(out, h_n[, c_n])``."""
+    from .join import cat
+    xw, h = ins[0], ins[1]
+    if mode == "lstm":
+        c, w_hh = ins[2], ins[3]
+        w_hr = ins[4] if len(ins) > 4 else None
+    else:
+        c, w_hh = None, ins[2]
+        b_hh = ins[3] if len(ins) > 3 else None
+    hs = w_hh.shape[0] // {"lstm": 4, "gru": 3}.get(mode, 1)
+    outs = {}
+    for s, bs in _steps(sizes, reverse):
+        x, hp = xw[s:s + bs], h[:bs]
+        hg = hp.matmul(w_hh.mT)
+        if mode == "lstm":
+            gates = x + hg
+            i, f = gates[:, :hs].sigmoid(), gates[:, hs:2 * hs].sigmoid()
+            g, o = gates[:, 2 * hs:3 * hs].tanh(), gates[:, 3 * hs:].sigmoid()
+            cn = f * c[:bs] + i * g
+            hn = o * cn.tanh()
+            if w_hr is not None:
+                hn = hn.matmul(w_hr.mT)
+            c = cat([cn, c[bs:]]) if bs < c.shape[0] else cn
+        elif mode == "gru":
+            if b_hh is not None:
+                hg = hg + b_hh
+            r = (x[:, :hs] + hg[:, :hs]).sigmoid()
+            z = (x[:, hs:2 * hs] + hg[:, hs:2 * hs]).sigmoid()
+            nn_ = (x[:, 2 * hs:] + r * hg[:, 2 * hs:]).tanh()
+            hn = nn_ + z * (hp - nn_)
+        else:
+            pre = x + hg
+            hn = pre.relu() if mode == "rnn_relu" else pre.tanh()
+        outs[s] = hn
+        h = cat([hn, h[bs:]]) if bs < h.shape[0] else hn
+    out = cat([outs[s] for s in sorted(outs)]) if outs else xw[:, :0]
+    return (out, h, c) if mode == "lstm" else (out, h)
+
+
+def _graph_vjp(mode, grads, ins, sizes, reverse):
+    from ..autograd import grad
+    need = [k for k, t in enumerate(ins) if t._requires_grad]
+    outs = _reference(mode, ins, sizes, reverse)
+    res = grad(list(outs), [ins[k] for k in need], list(grads), create_graph=True,
+               allow_unused=True)
+    full = [None] * len(ins)
+    for k, r in zip(need, res):
+        full[k] = r
+    return tuple(full)
