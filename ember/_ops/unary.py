@@ -177,7 +177,7 @@ method("__abs__")(abs)
 @primitive("sign", ELEMENTWISE, saves=False)
 def _sign(xp, x):
     if x.dtype.kind in "fc":  # torch: sign(nan) is 0
-        s = xp.sign(x)
+        s = xp.asarray(xp.sign(x))
         s[xp.isnan(s)] = 0
         return s
     return x.copy() if x.dtype == bool else xp.sign(x)
