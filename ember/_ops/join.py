@@ -190,15 +190,16 @@ def _seq(tensors, fname):
     return list(tensors)
 
 
-def write_out(out, res: Tensor) -> Tensor:
+def write_out(out, res: Tensor, name: str = "cat") -> Tensor:
     """``out=``: torch resizes ``out`` to the result and copies into it."""
     if out is None:
         return res
     if out._requires_grad or res._requires_grad:
         from ..autograd.grad_mode import STATE
         if STATE.enabled:
-            raise RuntimeError(f"cat(): functions with out=... arguments don't support automatic "
-                               f"differentiation, but one of the arguments requires grad.")
+            raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                               f"automatic differentiation, but one of the arguments requires "
+                               f"grad.")
     if out._data.shape != res._data.shape:
         out._data = res._data.astype(out._data.dtype)
         out._version_box[0] += 1
@@ -263,7 +264,7 @@ def stack(tensors, dim=0, *, out=None) -> Tensor:
                                f"at entry 0 and {list(x._data.shape)} at entry {i}")
     dt = result_type(*ts)
     xs = [x if x._data.dtype == dt.np else x.to(dt) for x in ts]
-    return write_out(out, _stack(*xs, dim=d))
+    return write_out(out, _stack(*xs, dim=d), "stack")
 
 
 def _atleast(x, n):
@@ -396,8 +397,8 @@ def tensor_split(input, indices_or_sections, dim=0) -> tuple:
     """
     shape = input._data.shape
     if not shape:
-        raise RuntimeError(f"tensor_split expected at least a 1-dimensional tensor, but got a "
-                           f"tensor with 0 dims")
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
     d = wrap_dim(dim, len(shape))
     n = shape[d]
     ios = indices_or_sections

@@ -544,6 +544,11 @@ def view_dtype_samples(make):
     yield S((make(4, 4)[:, :2], "int8"), grad=False)
 
 
+def _inplace_copy(x):
+    """A non-leaf copy that in-place ops may write (in the graph for float inputs)."""
+    return x * 1 if x.dtype.is_floating_point else x.clone()
+
+
 # -- the table ---------------------------------------------------------------------------------
 op_db = [
     OpInfo("reshape", rejects(reshape_samples, 7), dtypes=ALL, gradgrad=True),
@@ -613,10 +618,10 @@ op_db = [
     OpInfo("rot90", rejects(rot90_samples, 9), dtypes=ALL, gradgrad=True),
     OpInfo("tril", rejects(tri_samples, 8), dtypes=ALL, gradgrad=True),
     OpInfo("triu", rejects(tri_samples, 8), dtypes=ALL, gradgrad=True),
-    OpInfo("tril_", rejects(tri_samples, 8), fn=lambda lib, x, k: (x * 1).tril_(k) if x.dtype.is_floating_point
-           else x.clone().tril_(k), dtypes=ALL),
-    OpInfo("triu_", rejects(tri_samples, 8), fn=lambda lib, x, k: (x * 1).triu_(k) if x.dtype.is_floating_point
-           else x.clone().triu_(k), dtypes=ALL),
+    OpInfo("tril_", rejects(tri_samples, 8), fn=lambda lib, x, k: _inplace_copy(x).tril_(k),
+           dtypes=ALL),
+    OpInfo("triu_", rejects(tri_samples, 8), fn=lambda lib, x, k: _inplace_copy(x).triu_(k),
+           dtypes=ALL),
     OpInfo("diag", rejects(diag_samples, 9), dtypes=ALL, gradgrad=True),
     OpInfo("diagonal", rejects(diagonal_samples, 8), dtypes=ALL, gradgrad=True),
     OpInfo("diag_embed", rejects(diag_embed_samples, 7), dtypes=ALL, gradgrad=True),
