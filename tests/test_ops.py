@@ -21,7 +21,11 @@ def _cases(kind):
             if not op.grad:
                 continue
             dtypes = [d for d in dtypes if np.dtype(d).kind == "f"]
-            if kind != "grad":
+            if kind == "grad":
+                # NOTE: one float dtype against torch; float64 is covered by gradcheck (suite
+                # time budget: the whole suite must stay under 10 minutes on 2 cores)
+                dtypes = dtypes[:1]
+            else:
                 dtypes = [np.float64] if (kind == "gradcheck" and op.gradcheck) or \
                     (kind == "gradgrad" and op.gradgrad) else []
         for dt in dtypes:
@@ -174,7 +178,9 @@ def test_gradcheck(op, sample):
     inputs = [args[i] for i in pos] + [kwargs[k] for k in kw_keys]
     if not inputs:
         pytest.skip("differentiable inputs are nested")
-    fast = sum(x.numel() for x in inputs) > 64
+    # NOTE: full Jacobians only for tiny inputs; otherwise torch's fast mode (a random
+    # projection v^T J u: 2 evaluations per input plus one backward)
+    fast = sum(x.numel() for x in inputs) > 8
     assert ember.autograd.gradcheck(fn, tuple(inputs), eps=1e-6, atol=1e-5, rtol=1e-3,
                                     fast_mode=fast)
 
@@ -227,7 +233,8 @@ def test_every_primitive_is_exercised(monkeypatch):
 
     monkeypatch.setattr(registry, "apply", counting)
     for op in op_db:
-        for dt in op.dtypes:
+        floats = [d for d in op.dtypes if np.dtype(d).kind == "f"]
+        for dt in (floats[:1] or op.dtypes[:1]):  # one dtype reaches the same primitives
             for s in op.samples(Maker(dt, seed=0)):
                 args, kwargs, leaves = _convert(ember, s.args, s.kwargs,
                                                 grad=op.grad and np.dtype(dt).kind == "f")
