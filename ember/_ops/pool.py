@@ -112,11 +112,10 @@ def _scatter(xp, g, idx, *, plane, unique):
     if unique:
         res = xp.zeros(NC * P, g.dtype)
         res[flat] = g.ravel()
-    elif g.dtype.kind == "f":
-        res = xp.bincount(flat, weights=g.ravel(), minlength=NC * P).astype(g.dtype, copy=False)
     else:
-        res = xp.zeros(NC * P, g.dtype)
-        xp.add.at(res, flat, g.ravel())  # integer max_unpool only (never a float hot path)
+        # NOTE: bincount sums in float64 (exact for integer max_unpool inputs below 2**53)
+        res = xp.bincount(flat, weights=g.ravel().astype(xp.float64, copy=False),
+                          minlength=NC * P).astype(g.dtype, copy=False)
     return res.reshape(g.shape[:2] + tuple(plane))
 
 
