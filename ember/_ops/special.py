@@ -368,8 +368,9 @@ def zeta_kernel(s: float, q):
     done = _xp.zeros(q.shape, bool)
     i = 0
     while True:
-        active = ~done & ((i < 9) | (a <= 9.0))
-        if not active.any():
+        # NOTE: non-finite q (and a runaway loop for q far below 0) must not spin forever
+        active = ~done & _xp.isfinite(a) & ((i < 9) | (a <= 9.0))
+        if not active.any() or i > 100000:
             break
         i += 1
         a = _xp.where(active, a + 1.0, a)
