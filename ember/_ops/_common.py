@@ -51,6 +51,8 @@ def wrap(x, dt: _dtype.dtype) -> Tensor:
         if x._data.dtype != dt.np:
             return x.to(dt)
         return x
+    if x is None:  # e.g. a vjp rule reading `out` of a primitive registered without save_out
+        raise TypeError("expected a Tensor or a number, got None")
     if isinstance(x, bool) or not dt.is_floating_point or not isinstance(x, numbers.Number):
         arr = xp.asarray(x)
         if arr.dtype != dt.np:

@@ -227,7 +227,7 @@ def _(g, out, a, exponent):
     return g * (exponent * a ** (exponent - 1))
 
 
-@primitive("pow", ELEMENTWISE, node_name="PowBackward1")
+@primitive("pow", ELEMENTWISE, node_name="PowBackward1", save_out=True)
 def _pow(xp, a, b):
     return xp.power(a, b)
 
@@ -244,7 +244,7 @@ def _pow_vjp(g, out, a, b):
     return ga, gb
 
 
-@primitive("rpow_scalar", ELEMENTWISE, node_name="PowBackward2")
+@primitive("rpow_scalar", ELEMENTWISE, node_name="PowBackward2", save_out=True)
 def _rpow_scalar(xp, b, base):
     return xp.power(b.dtype.type(base), b)
 
