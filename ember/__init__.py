@@ -29,6 +29,7 @@ from . import nn  # noqa: E402  (torch imports torch.nn too)
 # nn.functional publishes torch's top-level aliases (torch.conv2d, torch.max_pool2d, ...)
 globals().update({k: v for k, v in _FUNCTIONS.items() if k not in globals()})
 from . import optim  # noqa: E402
+from . import linalg  # noqa: E402
 from . import serialization  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import utils  # noqa: E402
