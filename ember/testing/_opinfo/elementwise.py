@@ -74,8 +74,9 @@ op_db = [
     ], gradgrad=True),
     OpInfo("clone", lambda make: [SampleInput((make(3, 4, noncontig=True),)),
                                   SampleInput((make(),))], dtypes=ALL),
+    # NOTE: no finite differences through a float32 round trip (float32 rounding >> eps)
     OpInfo("to_dtype", lambda make: [SampleInput((make(3, 4),))],
-           fn=lambda lib, x: x.to(lib.float64) * x.to(lib.float32).double()),
+           fn=lambda lib, x: x.to(lib.float64) * x.to(lib.float32).double(), gradcheck=False),
 ]
 
 EXEMPT = {
