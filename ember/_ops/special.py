@@ -365,12 +365,13 @@ def zeta_kernel(s: float, q):
     total = q ** -s
     a = q.copy()
     b = _xp.zeros_like(q)
-    done = _xp.zeros(q.shape, bool)
+    pole = (q <= 0) & (q == _xp.floor(q))  # includes -inf
+    done = pole | _xp.isnan(q)
     i = 0
-    while True:
+    while i < 100_000:  # q < 0 needs about -q extra terms (torch loops as long)
         # NOTE: non-finite q (and a runaway loop for q far below 0) must not spin forever
         active = ~done & _xp.isfinite(a) & ((i < 9) | (a <= 9.0))
-        if not active.any() or i > 100000:
+        if not active.any():
             break
         i += 1
         a = _xp.where(active, a + 1.0, a)
@@ -390,7 +391,6 @@ def zeta_kernel(s: float, q):
         fac *= s + k
         b = b / w
         k += 1.0
-    pole = (q <= 0) & (q == _xp.floor(q))
     return _xp.where(pole, _xp.inf, total)
 
 
