@@ -34,10 +34,19 @@ def _priority_dtypes(operands):
 
 def result_type(*operands) -> _dtype.dtype:
     """torch.result_type over tensors and Python scalars."""
-    if len(operands) == 2:
+    if len(operands) == 2:  # fast paths: same-dtype tensors; a float tensor and a number
         a, b = operands
-        if type(a) is Tensor and type(b) is Tensor and a._data.dtype == b._data.dtype:
-            return _BY_NP[a._data.dtype]
+        if isinstance(a, Tensor):
+            da = a._data.dtype
+            tb = type(b)
+            if tb is float or tb is int:
+                if da.kind == "f":
+                    return _BY_NP[da]
+            elif isinstance(b, Tensor) and da == b._data.dtype:
+                return _BY_NP[da]
+        elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) \
+                and b._data.dtype.kind == "f":
+            return _BY_NP[b._data.dtype]
     dim_r, zero_r, wrapped_r = _priority_dtypes(operands)
     out = combine_categories(dim_r, combine_categories(zero_r, wrapped_r))
     if out is None:
@@ -51,6 +60,8 @@ def wrap(x, dt: _dtype.dtype) -> Tensor:
         if x._data.dtype != dt.np:
             return x.to(dt)
         return x
+    if type(x) is float and dt.is_floating_point:
+        return _make(xp.asarray(x, dtype=dt.np))
     if x is None:  # e.g. a vjp rule reading `out` of a primitive registered without save_out
         raise TypeError("expected a Tensor or a number, got None")
     if isinstance(x, bool) or not dt.is_floating_point or not isinstance(x, numbers.Number):

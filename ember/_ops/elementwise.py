@@ -23,7 +23,7 @@ def binary(op, a, b, dt=None):
     ta = wrap(a, dt)
     tb = wrap(b, dt)
     sa, sb = ta._data.shape, tb._data.shape
-    if sa != sb:
+    if sa != sb and sa and sb:  # a 0-d operand always broadcasts
         broadcast_shape(sa, sb)
     return op(ta, tb)
 

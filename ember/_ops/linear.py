@@ -13,7 +13,11 @@ __all__ = ["linear"]
 
 @primitive("linear", OTHER, node_name="AddmmBackward0")
 def _linear(xp, x, w, b=None):
-    out = xp.matmul(x, w.T)
+    if x.ndim > 2 and w.ndim == 2:
+        # one 2-D GEMM: NumPy's batched matmul against a broadcast 2-D operand skips BLAS
+        out = xp.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + w.shape[:1])
+    else:
+        out = xp.matmul(x, w.T)
     if b is not None:
         out += b
     return out
@@ -21,7 +25,9 @@ def _linear(xp, x, w, b=None):
 
 @_linear.defvjp
 def _linear_vjp(g, out, x, w, b=None):
-    gx = g.matmul(w) if x._requires_grad else None
+    gx = None
+    if x._requires_grad:
+        gx = g.matmul(w) if g.dim() <= 2 else g.reshape(-1, g.shape[-1]).matmul(w).view(x.shape)
     gw = gb = None
     if w._requires_grad or (b is not None and b._requires_grad):
         g2 = g.reshape(-1, g.shape[-1])

@@ -111,7 +111,7 @@ def _sum_dtype(x: Tensor, dtype):
 
 
 def _np_sum(xp, x, axes, keepdim, dtype, fn=None):
-    fn = fn or xp.sum
+    fn = fn or xp.add.reduce  # np.sum without its Python-level dispatch wrapper
     if dtype is not None and x.dtype != dtype:
         x = x.astype(dtype)
     if _is_half(x.dtype):  # accumulate in float32, like torch

@@ -94,7 +94,7 @@ def _no_vjp(name):
 
 def _fix(g, x):
     """Give a gradient its input's shape (sum out broadcast dims) and dtype."""
-    if g is None:
+    if g is None or not x._requires_grad:  # no edge takes it: skip the un-broadcast
         return None
     gd, xd = g._data, x._data
     if gd.shape != xd.shape:
@@ -129,13 +129,24 @@ def _typed_vjp(rule):
 
 def apply(op: OpDef, *inputs: Tensor, **attrs):
     """Run ``op`` on tensors; record a node when grad mode is on and an input requires grad."""
-    out = op.fwd(_XP, *[t._data for t in inputs], **attrs)
     record = False
-    if STATE.enabled:
-        for t in inputs:
-            if t._requires_grad:
-                record = True
-                break
+    if len(inputs) == 1:
+        x = inputs[0]
+        out = op.fwd(_XP, x._data, **attrs)
+        if STATE.enabled and x._requires_grad:
+            record = True
+    elif len(inputs) == 2:
+        x, y = inputs
+        out = op.fwd(_XP, x._data, y._data, **attrs)
+        if STATE.enabled and (x._requires_grad or y._requires_grad):
+            record = True
+    else:
+        out = op.fwd(_XP, *[t._data for t in inputs], **attrs)
+        if STATE.enabled:
+            for t in inputs:
+                if t._requires_grad:
+                    record = True
+                    break
     if op.nout == 1:
         if type(out) is not _ndarray:
             out = _asarray(out)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from .._backend import np
 from .._tensor import Tensor, _make
 from . import grad_mode
-from ._engine import retain, run_backward, tensor_pre_hook_dict
+from ._engine import POST_HOOKS, retain, run_backward, tensor_pre_hook_dict
 from ._node import AccumulateGrad, Node
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
@@ -34,7 +34,7 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 if not out.dtype.is_floating_point and not out.dtype.is_complex:
                     raise RuntimeError(f"grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype}")
-                g = _make(np.ones(out._data.shape, dtype=out._data.dtype))
+                g = _make(np.full(out._data.shape, 1, dtype=out._data.dtype))
             result.append(g)
             continue
         if not isinstance(g, Tensor):
@@ -126,6 +126,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 # -- Tensor methods owned by autograd ---------------------------------------------------------
 def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     """Compute the gradient of this tensor w.r.t. graph leaves (``Tensor.backward``)."""
+    d = self._data
+    if gradient is None and inputs is None and self._requires_grad and d.size == 1 \
+            and d.dtype.kind in "fV":  # the common `loss.backward()`: skip the general checks
+        g = _make(np.full(d.shape, 1, dtype=d.dtype))
+        keep = create_graph if retain_graph is None else retain_graph
+        run_backward((self,), (g,), keep, create_graph)
+        return
     backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
 
@@ -147,6 +154,7 @@ def _register_post_accumulate_grad_hook(self, hook):
     if self._node is not None:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     d = self.__dict__.setdefault("_post_accumulate_hooks", OrderedDict())
+    POST_HOOKS[0] = True
     handle = RemovableHandle(d)
     d[handle.id] = hook
     return handle

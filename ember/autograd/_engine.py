@@ -37,24 +37,31 @@ def _sum(a, b):
     return a + b
 
 
-def _walk(root_nodes):
+def _walk(root_nodes, with_order=False):
     """Count incoming edges of every node and leaf reachable from the roots."""
     deps = {}
-    seen = set(root_nodes)
+    roots = set(root_nodes)
     stack = list(root_nodes)
-    order = []
+    order = [] if with_order else None
     while stack:
         node = stack.pop()
-        order.append(node)
+        if with_order:
+            order.append(node)
         for e in node.edges:
             if e is None:
                 continue
             child = e[0]
-            deps[child] = deps.get(child, 0) + 1
-            if e[1] >= 0 and child not in seen:
-                seen.add(child)
-                stack.append(child)
+            n = deps.get(child)
+            if n is None:
+                deps[child] = 1
+                if e[1] >= 0 and child not in roots:  # first visit of a node
+                    stack.append(child)
+            else:
+                deps[child] = n + 1
     return deps, order
+
+
+_NONE = {}
 
 
 def _needed(order, targets_nodes, targets_leaves):
@@ -96,8 +103,10 @@ def _retain(node, idx, g):
 def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                  allow_unused=False, accumulate=True):
     """Propagate ``root_grads`` from ``roots``; accumulate into leaves or return input grads."""
-    capture_nodes, capture_leaves, captured = {}, {}, {}
+    capture_nodes = capture_leaves = _NONE  # read-only unless gradients are captured
+    captured = {}
     if inputs is not None:
+        capture_nodes, capture_leaves = {}, {}
         for i, t in enumerate(inputs):
             if t._node is not None:
                 capture_nodes.setdefault((t._node, t._out_idx), []).append(i)
@@ -119,65 +128,58 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             root_nodes.append(t._node)
         buf[t._out_idx] = _sum(buf[t._out_idx], g)
 
-    deps, order = _walk(root_nodes)
+    deps, order = _walk(root_nodes, inputs is not None)
     need = None
     if inputs is not None:
         need = _needed(order, {n for n, _ in capture_nodes}, capture_leaves)
+    plain = not (capture_nodes or capture_leaves)
+    sink = _Sink(capture_leaves, captured, accumulate, create_graph, handed)
 
     leaf_bufs = {}
+    push, pop = heapq.heappush, heapq.heappop
     prev = grad_mode.STATE.enabled
     grad_mode.STATE.enabled = bool(create_graph)
     try:
         for t, g in leaf_roots:
-            _deliver_leaf(t, g, capture_leaves, captured, accumulate, create_graph, handed)
+            sink.deliver(t, g)
         heap = [(-n.seq, n) for n in root_nodes if deps.get(n, 0) == 0]
         heapq.heapify(heap)  # creation sequence numbers are unique: nodes never compare
         while heap:
-            node = heapq.heappop(heap)[1]
-            grads = buffers.pop(node, None)
-            run = grads is not None and any(g is not None for g in grads)
-            if run and (node.pre_hooks or node.retained or capture_nodes):
-                for idx in range(len(grads)):
-                    if grads[idx] is None:
-                        continue
-                    if node.pre_hooks:
-                        grads[idx] = _run_tensor_hooks(node, idx, grads[idx])
-                    if node.retained:
-                        _retain(node, idx, grads[idx])
-                    slots = capture_nodes.get((node, idx))
-                    if slots:
-                        for s in slots:
-                            captured[s] = grads[idx]
-            if run and need is not None and node not in need:
-                run = False
+            node = pop(heap)[1]
+            grads = buffers.pop(node, None)  # a buffer exists only once a gradient arrived
             in_grads = None
-            if run:
-                in_grads = _call_node(node, grads, retain_graph)
-            for i, e in enumerate(node.edges):
+            if grads is not None:
+                if node.pre_hooks or node.retained or not plain:
+                    _node_pre(node, grads, capture_nodes, captured)
+                if need is None or node in need:
+                    in_grads = _call_node(node, grads, retain_graph)
+            n_in = len(in_grads) if in_grads is not None else 0
+            i = -1
+            for e in node.edges:
+                i += 1
                 if e is None:
                     continue
                 child, idx = e
-                g = in_grads[i] if in_grads is not None and i < len(in_grads) else None
+                g = in_grads[i] if i < n_in else None
+                left = deps[child] - 1
+                deps[child] = left
                 if idx >= 0:
                     if g is not None:
                         buf = buffers.get(child)
                         if buf is None:
                             buf = buffers[child] = [None] * len(child.out_meta)
-                        buf[idx] = _sum(buf[idx], g)
-                    left = deps[child] - 1
-                    deps[child] = left
+                        buf[idx] = g if buf[idx] is None else buf[idx] + g
                     if left == 0:
-                        heapq.heappush(heap, (-child.seq, child))
-                else:
+                        push(heap, (-child.seq, child))
+                elif left == 0:
+                    lg = leaf_bufs.pop(child, None)
                     if g is not None:
-                        leaf_bufs[child] = _sum(leaf_bufs.get(child), g)
-                    left = deps[child] - 1
-                    deps[child] = left
-                    if left == 0:
-                        lg = leaf_bufs.pop(child, None)
-                        if lg is not None:
-                            _deliver_leaf(child, lg, capture_leaves, captured, accumulate,
-                                          create_graph, handed)
+                        lg = g if lg is None else lg + g
+                    if lg is not None:
+                        sink.deliver(child, lg)
+                elif g is not None:
+                    lg = leaf_bufs.get(child)
+                    leaf_bufs[child] = g if lg is None else lg + g
     finally:
         grad_mode.STATE.enabled = prev
 
@@ -194,8 +196,26 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
     return tuple(result)
 
 
+def _node_pre(node, grads, capture_nodes, captured):
+    """Tensor hooks, retained grads and captures on a node's incoming gradients."""
+    for idx in range(len(grads)):
+        if grads[idx] is None:
+            continue
+        if node.pre_hooks:
+            grads[idx] = _run_tensor_hooks(node, idx, grads[idx])
+        if node.retained:
+            _retain(node, idx, grads[idx])
+        slots = capture_nodes.get((node, idx))
+        if slots:
+            for s in slots:
+                captured[s] = grads[idx]
+
+
 def _call_node(node, grads, retain_graph):
-    if len(grads) > 1 and any(g is None for g in grads):
+    if len(grads) == 1:
+        if not (node.prehooks_node or node.hooks or ANOMALY[0]):
+            return node.run(grads, retain_graph)
+    elif None in grads:
         grads = [g if g is not None else _zeros(shape, dt)
                  for g, (shape, dt) in zip(grads, node.out_meta)]
     if node.prehooks_node:
@@ -219,40 +239,57 @@ def _zeros(shape, np_dtype):
     return _make(np.zeros(shape, dtype=np_dtype))
 
 
-def _deliver_leaf(leaf, g, capture_leaves, captured, accumulate, create_graph, handed):
-    if leaf._hooks:
-        for h in list(leaf._hooks.values()):
-            r = h(g)
-            if r is not None:
-                g = r
-    slots = capture_leaves.get(id(leaf))
-    if slots:
-        for s in slots:
-            captured[s] = g
-    if not accumulate:
-        return
-    if leaf._grad is None:
-        if create_graph and g._requires_grad:
-            leaf._grad = g
-        else:
-            arr = g._data
-            if id(arr) in handed or not arr.flags.owndata or not arr.flags.writeable:
-                arr = arr.copy()
-            handed.add(id(arr))
-            leaf._grad = _make(arr)
-    elif create_graph:
-        leaf._grad = leaf._grad + g
-    else:
+POST_HOOKS = [False]  # set once any leaf registers a post-accumulate-grad hook
+
+
+class _Sink:
+    """Where leaf gradients go: hooks, then captured (``grad``) or accumulated into ``.grad``."""
+
+    __slots__ = ("capture_leaves", "captured", "accumulate", "create_graph", "handed")
+
+    def __init__(self, capture_leaves, captured, accumulate, create_graph, handed):
+        self.capture_leaves = capture_leaves
+        self.captured = captured
+        self.accumulate = accumulate
+        self.create_graph = create_graph
+        self.handed = handed
+
+    def deliver(self, leaf, g):
+        if leaf._hooks:
+            for h in list(leaf._hooks.values()):
+                r = h(g)
+                if r is not None:
+                    g = r
+        if self.capture_leaves:
+            slots = self.capture_leaves.get(id(leaf))
+            if slots:
+                for s in slots:
+                    self.captured[s] = g
+        if not self.accumulate:
+            return
         acc = leaf._grad
-        if acc._requires_grad:
+        if acc is None:
+            if self.create_graph and g._requires_grad:
+                leaf._grad = g
+            else:
+                arr = g._data
+                handed = self.handed
+                if id(arr) in handed or not arr.flags.owndata or not arr.flags.writeable:
+                    arr = arr.copy()
+                handed.add(id(arr))
+                leaf._grad = _make(arr)
+        elif self.create_graph:
+            leaf._grad = acc + g
+        elif acc._requires_grad:
             leaf._grad = _make(acc._data + g._data)
         else:
             acc._data += g._data
             acc._version_box[0] += 1
-    post = getattr(leaf, "_post_accumulate_hooks", None)
-    if post:
-        for h in list(post.values()):
-            h(leaf)
+        if POST_HOOKS[0]:
+            post = leaf.__dict__.get("_post_accumulate_hooks")
+            if post:
+                for h in list(post.values()):
+                    h(leaf)
 
 
 def tensor_pre_hook_dict(t: Tensor):

@@ -47,9 +47,13 @@ class Node:
                 edges.append(None)
         self.edges = edges
         self.versions = [t._version_box[0] for t in inputs] if op.saves else None
-        self.out_arrays = tuple(o for o in outs) if op.save_out else None
+        self.out_arrays = tuple(outs) if op.save_out else None
         self.out_boxes = None
-        self.out_meta = tuple((o.shape, o.dtype) for o in outs)
+        if len(outs) == 1:
+            o = outs[0]
+            self.out_meta = ((o.shape, o.dtype),)
+        else:
+            self.out_meta = tuple([(o.shape, o.dtype) for o in outs])
         self.seq = next(_seq)
         self.pre_hooks = None   # {out_idx: [tensor hooks]} from Tensor.register_hook
         self.retained = None    # {out_idx: weakref(tensor)} from Tensor.retain_grad
@@ -131,10 +135,17 @@ class Node:
         if op.saves:
             if self.freed:
                 raise RuntimeError(FREED_MSG)
-            self.check_versions()
+            versions = self.versions
+            i = 0
+            for t in self.inputs:
+                if t._version_box[0] != versions[i]:
+                    self.check_versions()  # raises torch's error
+                i += 1
+            if self.out_boxes is not None:
+                self.check_versions()
         if len(grads) == 1:
             g = grads[0]
-            out = self.saved_output(0) if op.save_out else None
+            out = _make(self.out_arrays[0], True, self, 0) if op.save_out else None
         else:
             g = grads
             out = tuple(self.saved_output(i) for i in range(len(self.out_arrays))) \
