@@ -65,9 +65,6 @@ class OpDef:
             return fn
         return deco
 
-    def __call__(self, *inputs, **attrs):
-        return apply(self, *inputs, **attrs)
-
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
@@ -109,6 +106,9 @@ def _elementwise_vjp(rule):
         grads = rule(g, out, *inputs, **attrs)
         if type(grads) is not tuple:
             return (_fix(grads, inputs[0]),)
+        if len(grads) == 2 and len(inputs) == 2:
+            a, b = inputs
+            return _fix(grads[0], a), _fix(grads[1], b)
         return tuple([_fix(gi, x) for gi, x in zip(grads, inputs)])
     return vjp
 
@@ -173,6 +173,9 @@ def apply(op: OpDef, *inputs: Tensor, **attrs):
         else:
             result.append(_make(o))
     return tuple(result)
+
+
+OpDef.__call__ = apply  # ``op(*tensors, **attrs)`` runs it (no extra Python frame)
 
 
 # -- public names ----------------------------------------------------------------------------

@@ -96,7 +96,7 @@ atan = _define("atan", lambda xp, x: xp.arctan(x), lambda g, out, x: g / (1 + x 
                aliases=("arctan",))
 sinh = _define("sinh", lambda xp, x: xp.sinh(x), lambda g, out, x: g * x.cosh())
 cosh = _define("cosh", lambda xp, x: xp.cosh(x), lambda g, out, x: g * x.sinh())
-tanh = _define("tanh", lambda xp, x: xp.tanh(x), lambda g, out, x: g * (1 - out * out),
+tanh = _define("tanh", lambda xp, x: xp.tanh(x), lambda g, out, x: _tanh_backward(g, out),
                saves=False, save_out=True)
 asinh = _define("asinh", lambda xp, x: xp.arcsinh(x), lambda g, out, x: g * (x * x + 1).rsqrt(),
                 aliases=("arcsinh",))
@@ -112,14 +112,52 @@ rad2deg = _define("rad2deg", lambda xp, x: x * x.dtype.type(180 / math.pi),
                   node_name="Rad2DegBackward0")
 
 
+# fused backward kernels (torch's tanh_backward / sigmoid_backward): one node instead of three
+@primitive("tanh_backward", ELEMENTWISE, node_name="TanhBackwardBackward0")
+def _tanh_backward(xp, g, y):
+    if y.ndim == 0 or g.shape != y.shape:
+        return g * (y.dtype.type(1) - y * y)
+    t = xp.multiply(y, y)
+    xp.subtract(t.dtype.type(1), t, out=t)
+    return xp.multiply(g, t, out=t)
+
+
+@_tanh_backward.defvjp
+def _(gg, out, g, y):
+    return (_tanh_backward(gg, y) if g._requires_grad else None,
+            gg * g * y * -2 if y._requires_grad else None)
+
+
+@primitive("sigmoid_backward", ELEMENTWISE, node_name="SigmoidBackwardBackward0")
+def _sigmoid_backward(xp, g, y):
+    if y.ndim == 0 or g.shape != y.shape:
+        return g * (y.dtype.type(1) - y) * y
+    t = xp.subtract(y.dtype.type(1), y)  # torch's order: (g * (1 - y)) * y
+    xp.multiply(g, t, out=t)
+    return xp.multiply(t, y, out=t)
+
+
+@_sigmoid_backward.defvjp
+def _(gg, out, g, y):
+    return (_sigmoid_backward(gg, y) if g._requires_grad else None,
+            gg * g * (1 - 2 * y) if y._requires_grad else None)
+
+
 # -- sigmoid / logit ---------------------------------------------------------------------------
 def _sigmoid_kernel(xp, x):
-    e = xp.exp(-xp.abs(x))  # never overflows
-    one = x.dtype.type(1)
-    return xp.where(x >= 0, one / (one + e), e / (one + e))
+    """``1 / (1 + exp(-x))`` (exp overflow gives exactly 0, as torch); halves compute in float32."""
+    half = x.dtype.itemsize == 2 and x.dtype.kind in "fV"
+    z = x.astype(xp.float32) if half else x
+    e = xp.exp(xp.negative(z))
+    if e.ndim:
+        e += e.dtype.type(1)
+        xp.reciprocal(e, out=e)
+    else:
+        e = xp.reciprocal(e + e.dtype.type(1))
+    return e.astype(x.dtype) if half else e
 
 
-sigmoid = _define("sigmoid", _sigmoid_kernel, lambda g, out, x: g * (out * (1 - out)),
+sigmoid = _define("sigmoid", _sigmoid_kernel, lambda g, out, x: _sigmoid_backward(g, out),
                   saves=False, save_out=True, doc="""``1 / (1 + exp(-input))``.
 
     Example::

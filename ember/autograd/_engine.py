@@ -151,7 +151,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             if grads is not None:
                 if node.pre_hooks or node.retained or not plain:
                     _node_pre(node, grads, capture_nodes, captured)
-                if need is None or node in need:
+                if need is not None and node not in need:
+                    pass
+                elif len(grads) == 1 and not (node.prehooks_node or node.hooks or ANOMALY[0]):
+                    in_grads = node.run(grads, retain_graph)
+                else:
                     in_grads = _call_node(node, grads, retain_graph)
             n_in = len(in_grads) if in_grads is not None else 0
             i = -1
@@ -212,10 +216,8 @@ def _node_pre(node, grads, capture_nodes, captured):
 
 
 def _call_node(node, grads, retain_graph):
-    if len(grads) == 1:
-        if not (node.prehooks_node or node.hooks or ANOMALY[0]):
-            return node.run(grads, retain_graph)
-    elif None in grads:
+    """Run a node with its hooks, anomaly checks and zero-filled missing output gradients."""
+    if len(grads) > 1 and None in grads:
         grads = [g if g is not None else _zeros(shape, dt)
                  for g, (shape, dt) in zip(grads, node.out_meta)]
     if node.prehooks_node:
