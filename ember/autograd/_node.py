@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections import OrderedDict
 
+from .._backend import np as _np
 from .._tensor import Tensor, _make
 from .anomaly_mode import ENABLED as ANOMALY, user_frame
 
@@ -35,9 +36,9 @@ class Node:
 
     def __init__(self, op, inputs, attrs, outs) -> None:
         self.op = op
-        self.inputs = inputs
         self.attrs = attrs
         edges = []
+        big = False
         for t in inputs:
             if t._node is not None:
                 edges.append((t._node, t._out_idx))
@@ -45,8 +46,15 @@ class Node:
                 edges.append((t, -1))  # a leaf: index -1 marks torch's AccumulateGrad
             else:
                 edges.append(None)
+            if t._data.size > _SHELL_MIN:
+                big = True
         self.edges = edges
-        self.versions = [t._version_box[0] for t in inputs] if op.saves else None
+        if op.saves:
+            self.versions = [t._version_box[0] for t in inputs]
+            self.inputs = inputs
+        else:  # the rule reads only shapes/dtypes: don't keep large input arrays alive
+            self.versions = None
+            self.inputs = tuple([_shell(t) for t in inputs]) if big else inputs
         self.out_arrays = tuple(outs) if op.save_out else None
         self.out_boxes = None
         if len(outs) == 1:
@@ -154,7 +162,23 @@ class Node:
         if not retain_graph and op.saves:
             self.freed = True
             self.out_arrays = None
+            self.inputs = None  # free saved activations as soon as they have been used
         return result if type(result) is tuple else (result,)
+
+
+_SHELL_MIN = 4096
+_ZEROS = bytes(16)
+
+
+def _shell(t: Tensor) -> Tensor:
+    """A stand-in with ``t``'s shape, dtype and flags but no memory (zero strides over zeros)."""
+    d = t._data
+    if d.size <= _SHELL_MIN:
+        return t
+    arr = _np.ndarray(d.shape, d.dtype, _ZEROS, 0, (0,) * d.ndim)
+    s = _make(arr, t._requires_grad, t._node, t._out_idx)
+    s._version_box = t._version_box
+    return s
 
 
 class AccumulateGrad:
