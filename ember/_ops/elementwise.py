@@ -20,8 +20,9 @@ def binary(op, a, b, dt=None):
     """Promote, wrap scalars, check broadcasting, apply ``op``."""
     if dt is None:
         dt = result_type(a, b)
-    ta = wrap(a, dt)
-    tb = wrap(b, dt)
+    npdt = dt.np
+    ta = a if type(a) is Tensor and a._data.dtype == npdt else wrap(a, dt)
+    tb = b if type(b) is Tensor and b._data.dtype == npdt else wrap(b, dt)
     sa, sb = ta._data.shape, tb._data.shape
     if sa != sb and sa and sb:  # a 0-d operand always broadcasts
         broadcast_shape(sa, sb)
