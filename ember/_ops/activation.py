@@ -15,6 +15,8 @@ from .._tensor import Tensor
 from ._common import to_dtype_arg, wrap_dim
 from .elementwise import where
 from .registry import ELEMENTWISE, FUNCTIONS, METHODS, OTHER, export, primitive
+from ..autograd.grad_mode import STATE
+from ._erf32 import gelu_f32
 from .special import erf_kernel
 from .unary import _not_impl
 
@@ -48,12 +50,36 @@ def _act(name, kernel, rule, *, node_name=None, saves=True, save_out=False):
 
 
 # -- relu / threshold / hardtanh / leaky_relu ----------------------------------------------------
+_INT_OF = {2: "int16", 4: "int32", 8: "int64"}
+
+
+@primitive("threshold_backward", OTHER, node_name="ThresholdBackwardBackward0")
+def _thr_bwd(xp, g, x, threshold):
+    """torch's ``threshold_backward``: ``0`` where ``x <= threshold`` else ``g`` (exactly: a
+    nan/inf gradient is zeroed too), as a bit mask AND (no ``where``)."""
+    if g.dtype != x.dtype or g.shape != x.shape or g.dtype.itemsize not in _INT_OF:
+        return xp.where(x <= threshold, g.dtype.type(0), g)
+    it = xp.dtype(_INT_OF[g.dtype.itemsize])
+    out = xp.empty(g.size, g.dtype)
+    ov = out.view(it)
+    # (x <= t) - 1: 0 where masked, -1 (all bits set) where g passes
+    le = xp.less_equal(x.reshape(-1), x.dtype.type(threshold))
+    xp.subtract(le.view(xp.int8), it.type(1), out=ov)
+    xp.bitwise_and(ov, g.reshape(-1).view(it), out=ov)
+    return out.reshape(g.shape)
+
+
+@_thr_bwd.defvjp
+def _(gg, out, g, x, threshold):
+    return _thr_bwd(gg, x, threshold=threshold), None
+
+
 def _relu_kernel(xp, x):
     return xp.maximum(x, x.dtype.type(0))
 
 
-_relu = _act("relu", _relu_kernel, lambda g, out, x: _keep(out > 0, g), saves=False,
-             save_out=True)
+_relu = _act("relu", _relu_kernel, lambda g, out, x: _thr_bwd(g, out, threshold=0.0),
+             saves=False, save_out=True)
 
 
 @export("relu", inplace="relu_", inplace_copies=False)
@@ -75,7 +101,7 @@ def _threshold_kernel(xp, x, threshold, value):
 
 
 _threshold = _act("threshold", _threshold_kernel,
-                  lambda g, out, x, threshold, value: _keep(~(x <= threshold), g))
+                  lambda g, out, x, threshold, value: _thr_bwd(g, x, threshold=threshold))
 
 
 @export("threshold", method=False)
@@ -151,17 +177,34 @@ def celu(input, alpha=1.0):
 
 
 # -- GELU ----------------------------------------------------------------------------------------
-def _gelu_kernel(xp, x, approximate):
+def _gelu_kernel(xp, x, approximate, grad):
+    """``(gelu(x), d gelu / dx)``; the derivative only when ``grad`` (else an empty array).
+
+    The erf form saves its derivative ``Phi(x) + x phi(x)`` from the forward pass, so the
+    first-order backward is one multiply. float32 runs the float32 kernel (``_erf32``); other
+    dtypes compute in float64 and round once.
+    """
     t = x.dtype.type
     if approximate == "tanh":
         inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x * x * x)
-        return t(0.5) * x * (t(1) + xp.tanh(inner))
+        return t(0.5) * x * (t(1) + xp.tanh(inner)), xp.empty(0, x.dtype)
+    if x.dtype == xp.float32:
+        out, d = gelu_f32(x, grad)
+        return out, (d if grad else xp.empty(0, x.dtype))
     x64 = x.astype(xp.float64)
     cdf = 0.5 * (1.0 + erf_kernel(x64 * _SQRT1_2))
-    return (x64 * cdf).astype(x.dtype, copy=False)
+    out = (x64 * cdf).astype(x.dtype, copy=False)
+    if not grad:
+        return out, xp.empty(0, x.dtype)
+    with xp.errstate(invalid="ignore"):
+        d = cdf + x64 * xp.exp(-0.5 * x64 * x64) * _INV_SQRT_2PI
+    return out, d.astype(x.dtype, copy=False)
 
 
-def _gelu_vjp(g, out, x, approximate):
+def _gelu_vjp(g, out, x, approximate, grad):
+    g = g[0]
+    if not STATE.enabled and grad and approximate == "none":
+        return g * out[1]  # the derivative saved by the forward pass
     if approximate == "tanh":
         x2 = x * x
         inner = (x + x2 * x * 0.044715) * _SQRT_2_OVER_PI
@@ -174,7 +217,9 @@ def _gelu_vjp(g, out, x, approximate):
     return g * (cdf + x * pdf)
 
 
-_gelu = _act("gelu", _gelu_kernel, _gelu_vjp)
+_gelu = primitive("gelu", OTHER, node_name="GeluBackward0", nout=2, save_out=True,
+                  diff_outputs=(True, False))(_gelu_kernel)
+_gelu.defvjp(_gelu_vjp)
 
 
 def gelu(input, approximate="none"):
@@ -182,7 +227,8 @@ def gelu(input, approximate="none"):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     float_only(input, "GeluKernelImpl")
-    return _gelu(input, approximate=approximate)
+    grad = approximate == "none" and STATE.enabled and input._requires_grad
+    return _gelu(input, approximate=approximate, grad=grad)[0]
 
 
 # -- SiLU / Mish / softplus / log-sigmoid --------------------------------------------------------

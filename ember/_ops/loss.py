@@ -11,10 +11,11 @@ respect to the logits when ``log_probs`` comes from ``log_softmax``).
 from __future__ import annotations
 
 from .._backend import CPU
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
+from ..autograd.grad_mode import STATE
 from .registry import ELEMENTWISE, OTHER, primitive
 
-__all__ = ["nll", "binary_cross_entropy", "clamp_min_st", "ctc_nll"]
+__all__ = ["nll", "cross_entropy_2d", "binary_cross_entropy", "clamp_min_st", "ctc_nll"]
 
 xp = CPU.xp
 
@@ -74,6 +75,68 @@ def nll(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str)
     if weight is None:
         return _nll(logp, target, ignore_index=ignore_index, reduction=reduction)
     return _nll(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+
+
+# -- cross-entropy on (N, C) logits: log_softmax + nll in one primitive -------------------------
+@primitive("cross_entropy_loss", OTHER, node_name="NllLossBackward0", nout=2, save_out=True,
+           diff_outputs=(True, False))
+def _ce(xp, x, target, *, ignore_index, reduction):
+    """``(loss, lse)``: ``lse - x[n, t]`` per row (``lse`` the row log-sum-exp, saved)."""
+    n = x.shape[0]
+    with xp.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        lse = x.max(axis=1)
+        z = x - lse[:, None]
+        xp.exp(z, out=z)
+        lse += xp.log(z.sum(axis=1))
+    valid = target != ignore_index
+    tsafe = xp.where(valid, target, 0)
+    with xp.errstate(invalid="ignore"):
+        loss = lse - x[xp.arange(n), tsafe]
+    all_valid = bool(valid.all())
+    if not all_valid:
+        loss[~valid] = 0
+    if reduction == "none":
+        return loss, lse
+    tot = loss.sum()
+    if reduction == "mean":
+        with xp.errstate(invalid="ignore", divide="ignore"):
+            tot = tot / x.dtype.type(n if all_valid else valid.sum())
+    return xp.asarray(tot, x.dtype), lse
+
+
+@_ce.defvjp
+def _(g, out, x, target, *, ignore_index, reduction):
+    g = g[0]
+    t = target._data
+    valid = t != ignore_index
+    tsafe = xp.where(valid, t, 0)
+    n = x._data.shape[0]
+    if reduction == "mean":
+        cnt = valid.sum()
+        coef = valid.astype(x._data.dtype) / x._data.dtype.type(cnt) if cnt else \
+            xp.full(n, xp.nan, x._data.dtype)
+    else:
+        coef = valid.astype(x._data.dtype)
+    if STATE.enabled:  # create_graph: the same closed form in ember ops
+        from .activation import _softmax
+        onehot = xp.zeros(x._data.shape, x._data.dtype)
+        onehot[xp.arange(n), tsafe] = 1
+        gc = g.reshape(-1, 1) if reduction == "none" else g
+        return (_softmax(x, dim=1) - _make(onehot)) * (gc * _make(coef[:, None])), None
+    p = x._data - out[1]._data[:, None]                 # softmax - onehot, scaled
+    with xp.errstate(over="ignore", invalid="ignore"):
+        xp.exp(p, out=p)
+    p[xp.arange(n), tsafe] -= 1
+    gd = g._data
+    coef *= gd if reduction == "none" else gd.reshape(())
+    p *= coef[:, None]
+    return _make(p), None
+
+
+def cross_entropy_2d(x: Tensor, target: Tensor, ignore_index: int, reduction: str) -> Tensor:
+    """``nll_loss(log_softmax(x, 1), target)`` for (N, C) logits, class-index targets, no
+    weight and no smoothing, as one primitive (backward ``(softmax - onehot) * g / count``)."""
+    return _ce(x, target, ignore_index=ignore_index, reduction=reduction)[0]
 
 
 # -- binary cross-entropy ------------------------------------------------------------------------

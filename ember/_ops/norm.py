@@ -277,10 +277,10 @@ def _ln(xp, x, *wb, k, eps, has, stat_shape):
     b = wb[-1] if has[1] else None
     x2 = x.reshape(math.prod(stat_shape), k)
     with xp.errstate(invalid="ignore", divide="ignore"):
-        mean = x2.mean(axis=1) if k else xp.full(x2.shape[0], xp.nan, x.dtype)
+        mean = _rowmean(x2) if k else xp.full(x2.shape[0], xp.nan, x.dtype)
         xc = x2 - mean[:, None]
-        var = _rowdot(xc, xc) / k
-        rstd = 1 / xp.sqrt(var + eps)
+        var = _rowdot(xc, xc) / x.dtype.type(k)
+        rstd = 1 / xp.sqrt(var + x.dtype.type(eps))
     xc *= rstd[:, None]
     if w is not None:
         xc *= w.reshape(-1)
@@ -289,27 +289,47 @@ def _ln(xp, x, *wb, k, eps, has, stat_shape):
     return xc.reshape(x.shape), mean.reshape(stat_shape), rstd.reshape(stat_shape)
 
 
+def _rowmean(a):
+    """Row means of an (M, K) array as one BLAS matrix-vector product."""
+    k = a.shape[1]
+    if a.dtype.kind != "f" or not a.size:
+        return a.mean(axis=1)
+    return a @ xp.full(k, 1 / k, a.dtype)
+
+
+def _colsum(a):
+    """Column sums of an (M, K) array (BLAS)."""
+    if a.dtype.kind != "f" or not a.size:
+        return a.sum(axis=0)
+    return xp.ones(a.shape[0], a.dtype) @ a
+
+
 @primitive("native_layer_norm_backward", OTHER, nout=3)
 def _ln_bwd(xp, g, x, mean, rstd, *w, k, mask):
+    """torch's closed form: ``gx = a*gxhat + s*x + c`` per row with ``a = rstd``,
+    ``s = a^3 (mean*db - ds) / k``, ``c = -s*mean - a*db / k`` (``ds``/``db``: row sums of
+    ``gxhat * x`` and ``gxhat``); ``gw`` from ``g * x`` without forming ``xhat``."""
     m = mean.size
     x2, g2 = x.reshape(m, k), g.reshape(m, k)
-    mean, rstd = mean.reshape(m, 1), rstd.reshape(m, 1)
-    xhat = x2 - mean
-    xhat *= rstd
+    mean, rstd = mean.reshape(m), rstd.reshape(m)
     gx = gw = gb = _empty(x)
+    t = x.dtype.type
     if mask[1]:
-        gw = xp.einsum("mk,mk->k", g2, xhat).reshape(w[0].shape)
+        gxm = g2 * x2
+        gw = (rstd @ gxm - (rstd * mean) @ g2).reshape(w[0].shape)
     if mask[2]:
-        gb = g2.sum(axis=0).reshape(w[0].shape if w else (-1,))
+        gb = _colsum(g2).reshape(w[0].shape if w else (-1,))
     if mask[0]:
-        gxhat = g2 * w[0].reshape(-1) if w else g2
-        c1 = gxhat.mean(axis=1, keepdims=True)
-        c2 = _rowdot(gxhat, xhat)[:, None] / k
-        xhat *= c2
-        gx = gxhat - xhat
-        gx -= c1
-        gx *= rstd
-        gx = gx.reshape(x.shape)
+        gxhat = g2 * w[0].reshape(-1) if w else g2.copy()
+        db = gxhat @ xp.ones(k, x.dtype) if k else xp.zeros(m, x.dtype)
+        ds = _rowdot(gxhat, x2)
+        s = (mean * db - ds) * (rstd * rstd * rstd) / t(k)
+        c = -s * mean - rstd * db / t(k)
+        gxhat *= rstd[:, None]
+        tmp = x2 * s[:, None]
+        gxhat += tmp
+        gxhat += c[:, None]
+        gx = gxhat.reshape(x.shape)
     return gx, gw, gb
 
 

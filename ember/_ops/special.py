@@ -26,6 +26,7 @@ import math
 from .. import _dtype
 from .._backend import CPU
 from .._tensor import Tensor
+from ._erf32 import erf_f32
 from .registry import ELEMENTWISE, export, make_inplace, method, primitive
 
 __all__ = ["erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "write_out", "float_in"]
@@ -411,6 +412,8 @@ def _run(kernel, x, *args):
 # -- primitives and public functions -----------------------------------------------------------
 @primitive("erf", ELEMENTWISE)
 def _erf(xp, x):
+    if x.dtype == xp.float32:
+        return erf_f32(x)
     return _run(erf_kernel, x)
 
 

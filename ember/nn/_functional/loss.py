@@ -166,16 +166,20 @@ def _check_nll(input, target, weight):
     return c
 
 
-def _nll(logp, target, weight, ignore_index, reduction):
-    """nll on checked inputs; ``(C,)`` inputs are run as a batch of one."""
-    c = logp.shape[0] if logp.dim() == 1 else logp.shape[1]
+def _checked_target(target, c, ignore_index):
+    """torch's out-of-bounds IndexError; targets as int64."""
     t = target._data
     if t.size:
         bad = (t != ignore_index) & ((t < 0) | (t >= c))
         if bad.any():
             raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
-    if target._data.dtype != xp.int64:
-        target = _make(t.astype(xp.int64))
+    return target if t.dtype == xp.int64 else _make(t.astype(xp.int64))
+
+
+def _nll(logp, target, weight, ignore_index, reduction):
+    """nll on checked inputs; ``(C,)`` inputs are run as a batch of one."""
+    target = _checked_target(target, logp.shape[0] if logp.dim() == 1 else logp.shape[1],
+                             ignore_index)
     if weight is not None and weight._data.dtype != logp._data.dtype:
         weight = weight.to(logp.dtype)
     if weight is not None:
@@ -219,6 +223,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _prob_ce(input, target, weight, reduction, label_smoothing, class_dim, c)
     _check_nll(input, target, weight)
+    if (input.dim() == 2 and input.shape[1] > 0 and weight is None and label_smoothing <= 0.0
+            and input._data.dtype.kind == "f" and input._data.dtype.itemsize >= 4):
+        target = _checked_target(target, c, ignore_index)  # one fused primitive
+        return _loss.cross_entropy_2d(input, target, ignore_index, reduction)
     logp = _act.log_softmax(input, class_dim)
     loss = _nll(logp, target, weight, ignore_index, reduction)
     if label_smoothing <= 0.0:
