@@ -495,3 +495,54 @@ def test_state_dict_hooks():
     assert sd["extra"] == 1
     opt.load_state_dict(sd)
     assert seen == ["pre", "load_pre", "load_post"]
+
+
+CHUNKED_DB = [
+    ("SGD", dict(lr=0.05, momentum=0.9)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("SGD", dict(lr=0.02, momentum=0.5, dampening=0.3)),
+    ("Adam", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(lr=0.01, betas=(0.3, 0.6))),
+    ("AdamW", dict(lr=0.01, weight_decay=0.3)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1, maximize=True)),
+    ("RMSprop", dict(lr=0.01)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.05, weight_decay=0.1, maximize=True)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1)),
+    ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, maximize=True)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", CHUNKED_DB, ids=[f"{n}-{kw}" for n, kw in CHUNKED_DB])
+def test_chunked_noncontiguous_and_complex_updates_match_torch(name, kwargs):
+    # a parameter spanning several update chunks (last one partial), a transposed
+    # (non-C-contiguous) parameter and a grad, and a complex parameter (torch: view_as_real).
+    from ember.optim.optimizer import CHUNK
+    rng = np.random.default_rng(0)
+    big = rng.standard_normal(2 * CHUNK + 123).astype(np.float32)
+    tr = rng.standard_normal((7, 5)).astype(np.float32)
+    cx = (rng.standard_normal(6) + 1j * rng.standard_normal(6)).astype(np.complex64)
+    ep = [Parameter(ember.tensor(big.copy())), Parameter(ember.tensor(tr.copy()).t()),
+          Parameter(ember.tensor(cx.copy()))]
+    tp = [torch.nn.Parameter(torch.tensor(big.copy())),
+          torch.nn.Parameter(torch.tensor(tr.copy()).t()),
+          torch.nn.Parameter(torch.tensor(cx.copy()))]
+    assert not ep[1]._data.flags.c_contiguous
+    eo, to = getattr(eoptim, name)(ep, **kwargs), getattr(torch.optim, name)(tp, **kwargs)
+    for step in range(6):
+        for e, t in zip(ep, tp):
+            a = t.detach().numpy()
+            g = (0.5 * a + rng.standard_normal(a.shape).astype(np.float32)).astype(a.dtype)
+            e.grad = ember.tensor(g.T.copy()).t() if g.ndim == 2 else ember.tensor(g.copy())
+            t.grad = torch.tensor(g.copy())
+        eo.step()
+        to.step()
+        for e, t in zip(ep, tp):
+            np.testing.assert_allclose(e._data, t.detach().numpy(), rtol=1e-5, atol=1e-6)
+    for e, t in zip(ep, tp):
+        for k, tv in to.state[t].items():
+            np.testing.assert_allclose(eo.state[e][k]._data, tv.numpy(), rtol=1e-5, atol=1e-6)
+    assert "_scratch" not in eo.state_dict() and len(eo.state) == 3

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .._tensor import Tensor, _make
-from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _added, _bump, _check_lr,
-                        _scalar_tensor, _use_grad, _value, xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _grad_chunk,
+                        _scalar_tensor, _use_grad, _value, _write_back, xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -70,29 +71,39 @@ class Adagrad(Optimizer):
             st = [self.state[p] for p in params]
             adagrad(params, [p.grad for p in params], [s["sum"] for s in st],
                     [s["step"] for s in st], lr=group["lr"], weight_decay=group["weight_decay"],
-                    lr_decay=group["lr_decay"], eps=group["eps"], maximize=group["maximize"])
+                    lr_decay=group["lr_decay"], eps=group["eps"], maximize=group["maximize"],
+                    _scratch=self._scratch_pool())
         return loss
 
 
 def adagrad(params: list[Tensor], grads: list[Tensor], state_sums: list[Tensor],
             state_steps: list[Tensor], *, lr, weight_decay: float, lr_decay: float, eps: float,
-            maximize: bool = False, **_ignored) -> None:
-    """Functional Adagrad; every array is updated in place."""
+            maximize: bool = False, _scratch: dict | None = None, **_ignored) -> None:
+    """Functional Adagrad; every array is updated in place, CHUNK elements at a time."""
     lr = _value(lr)
+    wb: list = []
     for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
         step_t = state_steps[i]._data
         step_t += 1
         step = float(step_t)
-        if maximize:
-            g = xp.negative(g)
-        if weight_decay != 0:
-            g = _added(g, p, weight_decay)
         clr = lr / (1 + (step - 1) * lr_decay)
-        s = state_sums[i]._data
-        _addcmul_(s, g, g, 1)
-        std = xp.sqrt(s)
-        std += eps
-        _addcdiv_(p, g, std, -clr)
+        p = _flat(param._data, wb)
+        g = _flat_in(grads[i]._data)
+        sm = _flat(state_sums[i]._data, wb)
+        T, D, G = _scratch_bufs(_scratch, p.dtype, 3)
+        for s in range(0, p.shape[0], CHUNK):
+            e = s + CHUNK
+            pc, sc = p[s:e], sm[s:e]
+            k = pc.shape[0]
+            t, d = T[:k], D[:k]
+            gc = _grad_chunk(g[s:e], pc, maximize, weight_decay, t, G[:k])
+            xp.multiply(gc, gc, t)  # state_sum.addcmul_(grad, grad, value=1)
+            sc += t
+            xp.sqrt(sc, d)  # std = state_sum.sqrt().add_(eps)
+            d += eps
+            xp.multiply(gc, -clr, t)  # param.addcdiv_(grad, std, value=-clr)
+            t /= d
+            pc += t
+        if wb:
+            _write_back(wb)
         _bump(param)

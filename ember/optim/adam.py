@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _added, _bump, _check_lr, _lerp_,
-                        _scalar_tensor, _use_grad, _value, _zeros_like, xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _scalar_tensor,
+                        _use_grad, _value, _write_back, _zeros_like, xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["Adam", "AdamW", "adam", "adamw"]
 
@@ -115,7 +116,8 @@ class Adam(Optimizer):
                  [s["step"] for s in st], amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2,
                  lr=group["lr"], weight_decay=group["weight_decay"], eps=group["eps"],
                  maximize=group["maximize"],
-                 decoupled_weight_decay=group["decoupled_weight_decay"])
+                 decoupled_weight_decay=group["decoupled_weight_decay"],
+                 _scratch=self._scratch_pool())
         return loss
 
 
@@ -151,49 +153,77 @@ class AdamW(Adam):
 def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
          exp_avg_sqs: list[Tensor], max_exp_avg_sqs: list[Tensor], state_steps: list[Tensor],
          *, amsgrad: bool, beta1, beta2, lr, weight_decay: float, eps: float, maximize: bool,
-         decoupled_weight_decay: bool = False, **_ignored) -> None:
-    """Functional Adam over lists of tensors; every array is updated in place."""
+         decoupled_weight_decay: bool = False, _scratch: dict | None = None, **_ignored) -> None:
+    """Functional Adam over lists of tensors; every array is updated in place.
+
+    torch's single-tensor arithmetic order (its CPU default), applied CHUNK elements at a time
+    with three scratch buffers and no other temporaries.
+    """
     lr, beta1, beta2 = _value(lr), _value(beta1), _value(beta2)
+    w1 = 1 - beta1
+    small_w1 = abs(w1) < 0.5
+    c2 = 1 - beta2
+    decay = 1 - lr * weight_decay if weight_decay != 0 and decoupled_weight_decay else None
+    l2 = weight_decay != 0 and not decoupled_weight_decay
+    wb: list = []
+    dtype = None
     for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = xp.negative(g)
-        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
         step_t = state_steps[i]._data
         step_t += 1
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= 1 - lr * weight_decay
-            else:
-                g = _added(g, p, weight_decay)
-        # NOTE: one scratch buffer serves lerp, addcmul and addcdiv (two temporaries per step).
-        tmp = xp.subtract(g, m)
-        if abs(1 - beta1) < 0.5:
-            tmp *= 1 - beta1
-            m += tmp
-        else:
-            _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        xp.multiply(g, 1 - beta2, out=tmp)
-        tmp *= g
-        v += tmp
         step = float(step_t)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2 ** 0.5
-        if amsgrad:
-            vmax = max_exp_avg_sqs[i]._data
-            xp.maximum(vmax, v, out=vmax)
-            denom = xp.sqrt(vmax)
-        else:
-            denom = xp.sqrt(v)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        xp.multiply(m, -step_size, out=tmp)
-        tmp /= denom
-        p += tmp
+        neg_step_size = -(lr / (1 - beta1 ** step))
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        p = _flat(param._data, wb)
+        g = _flat_in(grads[i]._data)
+        m = _flat(exp_avgs[i]._data, wb)
+        v = _flat(exp_avg_sqs[i]._data, wb)
+        vmax = _flat(max_exp_avg_sqs[i]._data, wb) if amsgrad else None
+        if p.dtype is not dtype:
+            dtype = p.dtype
+            T, D, G = _scratch_bufs(_scratch, dtype, 3)
+        n = p.shape[0]
+        for s in range(0, n, CHUNK):
+            if n > CHUNK:
+                e = s + CHUNK
+                pc, gc, mc, vc = p[s:e], g[s:e], m[s:e], v[s:e]
+                k = pc.shape[0]
+            else:
+                pc, gc, mc, vc, k, e = p, g, m, v, n, n
+            t, d = T[:k], D[:k]
+            if maximize:
+                gc = xp.negative(gc, G[:k])
+            if decay is not None:
+                pc *= decay
+            elif l2:  # grad.add(param, alpha=weight_decay)
+                xp.multiply(pc, weight_decay, t)
+                gc = xp.add(gc, t, G[:k])
+            # exp_avg.lerp_(grad, 1 - beta1), torch's two-sided formula
+            xp.subtract(gc, mc, t)
+            if small_w1:
+                t *= w1
+                mc += t
+            else:
+                t *= 1 - w1
+                xp.subtract(gc, t, mc)
+            # exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            vc *= beta2
+            xp.multiply(gc, c2, t)
+            t *= gc
+            vc += t
+            if amsgrad:
+                xc = vmax[s:e]
+                xp.maximum(xc, vc, out=xc)
+                xp.sqrt(xc, d)
+            else:
+                xp.sqrt(vc, d)
+            d /= bias_correction2_sqrt
+            d += eps
+            # param.addcdiv_(exp_avg, denom, value=-step_size)
+            xp.multiply(mc, neg_step_size, t)
+            t /= d
+            pc += t
+        if wb:
+            _write_back(wb)
         _bump(param)
 
 

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _addcdiv_, _added, _bump, _check_lr, _lerp_, _scalar_tensor,
-                        _use_grad, _value, _zeros_like, xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _grad_chunk,
+                        _lerp_chunk, _scalar_tensor, _use_grad, _value, _write_back, _zeros_like,
+                        xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["Adamax", "adamax"]
 
@@ -56,30 +58,40 @@ class Adamax(Optimizer):
             adamax(params, [p.grad for p in params], [s["exp_avg"] for s in st],
                    [s["exp_inf"] for s in st], [s["step"] for s in st], eps=group["eps"],
                    beta1=beta1, beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
-                   maximize=group["maximize"])
+                   maximize=group["maximize"], _scratch=self._scratch_pool())
         return loss
 
 
 def adamax(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
            exp_infs: list[Tensor], state_steps: list[Tensor], *, eps: float, beta1: float,
-           beta2: float, lr, weight_decay: float, maximize: bool = False, **_ignored) -> None:
-    """Functional Adamax; every array is updated in place."""
+           beta2: float, lr, weight_decay: float, maximize: bool = False,
+           _scratch: dict | None = None, **_ignored) -> None:
+    """Functional Adamax; every array is updated in place, CHUNK elements at a time."""
     lr = _value(lr)
+    wb: list = []
     for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = xp.negative(g)
-        m, u = exp_avgs[i]._data, exp_infs[i]._data
         step_t = state_steps[i]._data
         step_t += 1
-        if weight_decay != 0:
-            g = _added(g, p, weight_decay)
-        _lerp_(m, g, 1 - beta1)
-        u *= beta2
-        norm = xp.abs(g)
-        norm += eps
-        xp.maximum(u, norm, out=u)
         clr = lr / (1 - beta1 ** float(step_t))
-        _addcdiv_(p, m, u, -clr)
+        p = _flat(param._data, wb)
+        g = _flat_in(grads[i]._data)
+        m = _flat(exp_avgs[i]._data, wb)
+        u = _flat(exp_infs[i]._data, wb)
+        T, D, G = _scratch_bufs(_scratch, p.dtype, 3)
+        for s in range(0, p.shape[0], CHUNK):
+            e = s + CHUNK
+            pc, mc, uc = p[s:e], m[s:e], u[s:e]
+            k = pc.shape[0]
+            t, d = T[:k], D[:k]
+            gc = _grad_chunk(g[s:e], pc, maximize, weight_decay, t, G[:k])
+            _lerp_chunk(mc, gc, 1 - beta1, t)
+            uc *= beta2  # exp_inf = max(beta2 * exp_inf, |grad| + eps)
+            xp.abs(gc, d)
+            d += eps
+            xp.maximum(uc, d, out=uc)
+            xp.multiply(mc, -clr, t)  # param.addcdiv_(exp_avg, exp_inf, value=-clr)
+            t /= uc
+            pc += t
+        if wb:
+            _write_back(wb)
         _bump(param)

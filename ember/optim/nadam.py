@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _addcdiv_, _addcmul_, _added, _bump, _check_lr, _lerp_,
-                        _scalar_tensor, _use_grad, _value, _zeros_like, xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _grad_chunk,
+                        _lerp_chunk, _scalar_tensor, _use_grad, _value, _write_back, _zeros_like,
+                        xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["NAdam", "nadam"]
 
@@ -71,7 +73,8 @@ class NAdam(Optimizer):
                   [s["step"] for s in st], beta1=beta1, beta2=beta2, lr=group["lr"],
                   weight_decay=group["weight_decay"], momentum_decay=group["momentum_decay"],
                   eps=group["eps"], maximize=group["maximize"],
-                  decoupled_weight_decay=group["decoupled_weight_decay"])
+                  decoupled_weight_decay=group["decoupled_weight_decay"],
+                  _scratch=self._scratch_pool())
         return loss
 
 
@@ -79,36 +82,51 @@ def nadam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
           exp_avg_sqs: list[Tensor], mu_products: list[Tensor], state_steps: list[Tensor], *,
           beta1: float, beta2: float, lr, weight_decay: float, momentum_decay: float,
           eps: float, decoupled_weight_decay: bool = False, maximize: bool = False,
-          **_ignored) -> None:
-    """Functional NAdam; every array is updated in place."""
+          _scratch: dict | None = None, **_ignored) -> None:
+    """Functional NAdam; every array is updated in place, CHUNK elements at a time."""
     lr = _value(lr)
+    decay = 1 - lr * weight_decay if weight_decay != 0 and decoupled_weight_decay else None
+    l2 = 0 if decoupled_weight_decay else weight_decay
+    wb: list = []
     for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = xp.negative(g)
-        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
         mu_product = mu_products[i]._data
         step_t = state_steps[i]._data
         step_t += 1
         step = float(step_t)
         bias_correction2 = 1 - beta2 ** step
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= 1 - lr * weight_decay
-            else:
-                g = _added(g, p, weight_decay)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         mu_product *= mu  # NOTE: in the state's dtype (float32), as torch's 0-d tensor
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        _addcmul_(v, g, g, 1 - beta2)
-        denom = xp.divide(v, bias_correction2)
-        xp.sqrt(denom, out=denom)
         mu_prod = float(mu_product)
-        mu_product_next = mu_prod * mu_next
-        denom += eps
-        _addcdiv_(p, g, denom, -lr * (1.0 - mu) / (1.0 - mu_prod))
-        _addcdiv_(p, m, denom, -lr * mu_next / (1.0 - mu_product_next))
+        c_grad = -lr * (1.0 - mu) / (1.0 - mu_prod)
+        c_avg = -lr * mu_next / (1.0 - mu_prod * mu_next)
+        p = _flat(param._data, wb)
+        g = _flat_in(grads[i]._data)
+        m = _flat(exp_avgs[i]._data, wb)
+        v = _flat(exp_avg_sqs[i]._data, wb)
+        T, D, G = _scratch_bufs(_scratch, p.dtype, 3)
+        for s in range(0, p.shape[0], CHUNK):
+            e = s + CHUNK
+            pc, mc, vc = p[s:e], m[s:e], v[s:e]
+            k = pc.shape[0]
+            t, d = T[:k], D[:k]
+            gc = _grad_chunk(g[s:e], pc, maximize, l2, t, G[:k])
+            if decay is not None:
+                pc *= decay
+            _lerp_chunk(mc, gc, 1 - beta1, t)
+            vc *= beta2
+            xp.multiply(gc, 1 - beta2, t)
+            t *= gc
+            vc += t
+            xp.divide(vc, bias_correction2, d)  # denom = (v / bc2).sqrt() + eps
+            xp.sqrt(d, d)
+            d += eps
+            xp.multiply(gc, c_grad, t)
+            t /= d
+            pc += t
+            xp.multiply(mc, c_avg, t)
+            t /= d
+            pc += t
+        if wb:
+            _write_back(wb)
         _bump(param)

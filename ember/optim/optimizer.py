@@ -141,6 +141,74 @@ def _added(a, b, alpha: float):
     return out
 
 
+# -- chunked in-place updates --------------------------------------------------------------------
+# An update is a dozen NumPy passes; run over the whole of a big parameter each pass streams
+# every array through memory again. Running all passes on one CHUNK-element slice at a time keeps
+# the ~6 slices an update touches in L2 (measured ~1.8x faster on a 9216x128 Adam parameter),
+# and the scratch buffers stay CHUNK-sized whatever the model size.
+CHUNK = 32768
+_REAL = {"complex64": "float32", "complex128": "float64"}
+
+
+def _flat(a, writeback: list):
+    """A 1-D view of ``a`` to update in place (complex as interleaved reals, like torch's
+    ``view_as_real``); for a non-C-contiguous ``a`` a flat copy queued in ``writeback``."""
+    if a.flags.c_contiguous:
+        f = a.reshape(-1)
+    else:
+        f = xp.ascontiguousarray(a).reshape(-1)
+        writeback.append((a, f))
+    if f.dtype.kind == "c":
+        f = f.view(_REAL[f.dtype.name])
+    return f
+
+
+def _flat_in(a):
+    """A 1-D read-only view (or copy) of ``a``, complex as interleaved reals."""
+    f = a.reshape(-1)
+    if f.dtype.kind == "c":
+        f = xp.ascontiguousarray(f).view(_REAL[f.dtype.name])
+    return f
+
+
+def _write_back(writeback: list) -> None:
+    for a, f in writeback:
+        a[...] = f.reshape(a.shape)
+    writeback.clear()
+
+
+def _scratch(pool: dict | None, dtype, count: int) -> list:
+    """``count`` CHUNK-element scratch buffers of ``dtype`` (kept in ``pool`` between steps)."""
+    if pool is None:
+        pool = {}
+    bufs = pool.get(dtype)
+    if bufs is None or len(bufs) < count:
+        bufs = pool[dtype] = [xp.empty(CHUNK, dtype=dtype) for _ in range(count)]
+    return bufs
+
+
+def _grad_chunk(gc, pc, maximize: bool, weight_decay, t, gbuf):
+    """``-grad if maximize else grad``, then ``grad.add(param, alpha=weight_decay)``, on one
+    chunk (result in ``gbuf`` when it differs from ``gc``; ``t`` is clobbered)."""
+    if maximize:
+        gc = xp.negative(gc, gbuf)
+    if weight_decay != 0:
+        xp.multiply(pc, weight_decay, t)
+        gc = xp.add(gc, t, gbuf)
+    return gc
+
+
+def _lerp_chunk(a, b, w: float, t) -> None:
+    """``a.lerp_(b, w)`` (torch's two-sided formula) using scratch ``t``."""
+    xp.subtract(b, a, t)
+    if abs(w) < 0.5:
+        t *= w
+        a += t
+    else:
+        t *= 1 - w
+        xp.subtract(b, t, a)
+
+
 def _use_grad(step: Callable) -> Callable:
     """Run ``step`` under no-grad (grad enabled when the group is ``differentiable``)."""
 
@@ -314,6 +382,13 @@ class Optimizer:
                         g._requires_grad = False
                     g._data[...] = 0
                     g._version_box[0] += 1
+
+    def _scratch_pool(self) -> dict:
+        """Per-dtype scratch buffers for the chunked updates (not part of ``state``)."""
+        pool = self.__dict__.get("_scratch")
+        if pool is None:
+            pool = self.__dict__["_scratch"] = {}
+        return pool
 
     def step(self, closure: Callable | None = None):
         """Perform a single optimization step (implemented by each algorithm)."""

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _addcmul_, _added, _bump, _check_lr, _lerp_, _scalar_tensor,
-                        _use_grad, _value, _zeros_like, xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _grad_chunk,
+                        _lerp_chunk, _scalar_tensor, _use_grad, _value, _write_back, _zeros_like,
+                        xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["RAdam", "radam"]
 
@@ -63,46 +65,60 @@ class RAdam(Optimizer):
                   [s["exp_avg_sq"] for s in st], [s["step"] for s in st], beta1=beta1,
                   beta2=beta2, lr=group["lr"], weight_decay=group["weight_decay"],
                   eps=group["eps"], maximize=group["maximize"],
-                  decoupled_weight_decay=group["decoupled_weight_decay"])
+                  decoupled_weight_decay=group["decoupled_weight_decay"],
+                  _scratch=self._scratch_pool())
         return loss
 
 
 def radam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
           exp_avg_sqs: list[Tensor], state_steps: list[Tensor], *, beta1: float, beta2: float,
           lr, weight_decay: float, eps: float, decoupled_weight_decay: bool = False,
-          maximize: bool = False, **_ignored) -> None:
-    """Functional RAdam; every array is updated in place."""
+          maximize: bool = False, _scratch: dict | None = None, **_ignored) -> None:
+    """Functional RAdam; every array is updated in place, CHUNK elements at a time."""
     lr = _value(lr)
+    decay = 1 - lr * weight_decay if weight_decay != 0 and decoupled_weight_decay else None
+    l2 = 0 if decoupled_weight_decay else weight_decay
+    rho_inf = 2 / (1 - beta2) - 1
+    wb: list = []
     for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = xp.negative(g)
-        m, v = exp_avgs[i]._data, exp_avg_sqs[i]._data
         step_t = state_steps[i]._data
         step_t += 1
         step = float(step_t)
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                p *= 1 - lr * weight_decay
-            else:
-                g = _added(g, p, weight_decay)
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        _addcmul_(v, g, g, 1 - beta2)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
-        update = xp.divide(m, bias_correction1)
-        update *= lr
-        rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        rect = None
         if rho_t > 5.0:
-            adaptive = xp.sqrt(v)
-            adaptive += eps
-            xp.divide(bias_correction2 ** 0.5, adaptive, out=adaptive)
-            update *= adaptive
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-            update *= rect
-        p -= update
+        bc2_sqrt = bias_correction2 ** 0.5
+        p = _flat(param._data, wb)
+        g = _flat_in(grads[i]._data)
+        m = _flat(exp_avgs[i]._data, wb)
+        v = _flat(exp_avg_sqs[i]._data, wb)
+        T, D, G = _scratch_bufs(_scratch, p.dtype, 3)
+        for s in range(0, p.shape[0], CHUNK):
+            e = s + CHUNK
+            pc, mc, vc = p[s:e], m[s:e], v[s:e]
+            k = pc.shape[0]
+            t, d = T[:k], D[:k]
+            gc = _grad_chunk(g[s:e], pc, maximize, l2, t, G[:k])
+            if decay is not None:
+                pc *= decay
+            _lerp_chunk(mc, gc, 1 - beta1, t)
+            vc *= beta2
+            xp.multiply(gc, 1 - beta2, t)
+            t *= gc
+            vc += t
+            xp.divide(mc, bias_correction1, t)  # bias-corrected first moment, times lr
+            t *= lr
+            if rect is not None:  # adaptive lr: sqrt(bias_correction2) / (sqrt(v) + eps)
+                xp.sqrt(vc, d)
+                d += eps
+                xp.divide(bc2_sqrt, d, d)
+                t *= d
+                t *= rect
+            pc -= t
+        if wb:
+            _write_back(wb)
         _bump(param)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .optimizer import (Optimizer, _add_, _addcdiv_, _addcmul_, _added, _bump, _check_lr, _lerp_,
-                        _scalar_tensor, _use_grad, _value, _zeros_like, xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _grad_chunk,
+                        _lerp_chunk, _scalar_tensor, _use_grad, _value, _write_back, _zeros_like,
+                        xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -64,42 +66,63 @@ class RMSprop(Optimizer):
                     [s["step"] for s in st], lr=group["lr"], alpha=group["alpha"],
                     eps=group["eps"], weight_decay=group["weight_decay"],
                     momentum=group["momentum"], centered=group["centered"],
-                    maximize=group["maximize"])
+                    maximize=group["maximize"], _scratch=self._scratch_pool())
         return loss
 
 
 def rmsprop(params: list[Tensor], grads: list[Tensor], square_avgs: list[Tensor],
             grad_avgs: list[Tensor], momentum_buffer_list: list[Tensor],
             state_steps: list[Tensor], *, lr, alpha: float, eps: float, weight_decay: float,
-            momentum: float, centered: bool, maximize: bool = False, **_ignored) -> None:
-    """Functional RMSprop; every array is updated in place."""
+            momentum: float, centered: bool, maximize: bool = False,
+            _scratch: dict | None = None, **_ignored) -> None:
+    """Functional RMSprop; every array is updated in place, CHUNK elements at a time."""
     lr = _value(lr)
+    c = 1 - alpha
+    wb: list = []
     for i, param in enumerate(params):
-        p = param._data
-        g = grads[i]._data
-        if maximize:
-            g = xp.negative(g)
         state_steps[i]._data += 1
-        if weight_decay != 0:
-            g = _added(g, p, weight_decay)
-        sq = square_avgs[i]._data
-        sq *= alpha
-        _addcmul_(sq, g, g, 1 - alpha)
-        if centered:
-            ga = grad_avgs[i]._data
-            _lerp_(ga, g, 1 - alpha)
-            avg = xp.multiply(ga, -1)
-            avg *= ga
-            avg += sq
-            xp.sqrt(avg, out=avg)
-        else:
-            avg = xp.sqrt(sq)
-        avg += eps
-        if momentum > 0:
-            buf = momentum_buffer_list[i]._data
-            buf *= momentum
-            _addcdiv_(buf, g, avg)
-            _add_(p, buf, -lr)
-        else:
-            _addcdiv_(p, g, avg, -lr)
+        p = _flat(param._data, wb)
+        g = _flat_in(grads[i]._data)
+        sq = _flat(square_avgs[i]._data, wb)
+        ga = _flat(grad_avgs[i]._data, wb) if centered else None
+        buf = _flat(momentum_buffer_list[i]._data, wb) if momentum > 0 else None
+        T, D, G = _scratch_bufs(_scratch, p.dtype, 3)
+        for s in range(0, p.shape[0], CHUNK):
+            e = s + CHUNK
+            pc, sqc = p[s:e], sq[s:e]
+            k = pc.shape[0]
+            t, d = T[:k], D[:k]
+            gc = _grad_chunk(g[s:e], pc, maximize, weight_decay, t, G[:k])
+            sqc *= alpha  # square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+            xp.multiply(gc, c, t)
+            t *= gc
+            sqc += t
+            if centered:  # square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+                gac = ga[s:e]
+                _lerp_chunk(gac, gc, c, t)
+                xp.multiply(gac, -1, d)
+                d *= gac
+                d += sqc
+                xp.sqrt(d, d)
+            else:
+                xp.sqrt(sqc, d)
+            d += eps
+            if buf is not None:  # buf.mul_(momentum).addcdiv_(grad, avg); param.add_(buf, -lr)
+                bc = buf[s:e]
+                bc *= momentum
+                xp.divide(gc, d, t)
+                bc += t
+                gc = bc
+            else:  # param.addcdiv_(grad, avg, value=-lr)
+                xp.multiply(gc, -lr, t)
+                t /= d
+                pc += t
+                continue
+            if lr == -1:
+                pc += gc
+            else:
+                xp.multiply(gc, -lr, t)
+                pc += t
+        if wb:
+            _write_back(wb)
         _bump(param)

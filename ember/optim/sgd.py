@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from .._tensor import Tensor, _make
-from .optimizer import Optimizer, _add_, _added, _bump, _use_grad, _value, xp
+from .optimizer import (CHUNK, Optimizer, _bump, _flat, _flat_in, _use_grad, _value,
+                        _write_back, xp)
+from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["SGD", "sgd"]
 
@@ -68,7 +70,8 @@ class SGD(Optimizer):
                 if group["momentum"] != 0 else []
             sgd(params, [p.grad for p in params], bufs, weight_decay=group["weight_decay"],
                 momentum=group["momentum"], lr=group["lr"], dampening=group["dampening"],
-                nesterov=group["nesterov"], maximize=group["maximize"])
+                nesterov=group["nesterov"], maximize=group["maximize"],
+                _scratch=self._scratch_pool())
             if group["momentum"] != 0:
                 for p, buf in zip(params, bufs):
                     self.state[p]["momentum_buffer"] = buf
@@ -77,26 +80,63 @@ class SGD(Optimizer):
 
 def sgd(params: list[Tensor], d_p_list: list[Tensor], momentum_buffer_list: list, *,
         weight_decay: float, momentum: float, lr: float, dampening: float, nesterov: bool,
-        maximize: bool, **_ignored) -> None:
-    """Functional SGD: updates ``params`` (and fills ``None`` momentum buffers) in place."""
+        maximize: bool, _scratch: dict | None = None, **_ignored) -> None:
+    """Functional SGD: updates ``params`` (and fills ``None`` momentum buffers) in place.
+
+    torch's single-tensor arithmetic order, applied CHUNK elements at a time with two scratch
+    buffers and no other temporaries.
+    """
     lr = _value(lr)
     weight_decay = _value(weight_decay)
+    alpha = 1 - dampening
+    wb: list = []
     for i, param in enumerate(params):
-        p = param._data
-        g = d_p_list[i]._data
-        if maximize:
-            g = xp.negative(g)
-        if weight_decay != 0:
-            g = _added(g, p, weight_decay)
+        p = _flat(param._data, wb)
+        grad = d_p_list[i]._data
+        g = _flat_in(grad)
+        T, G = _scratch_bufs(_scratch, p.dtype, 2)
+        first = False
+        b = None
         if momentum != 0:
             buf = momentum_buffer_list[i]
-            if buf is None:
-                buf = _make(xp.array(g, copy=True))
+            if buf is None:  # torch.clone(grad).detach()
+                buf = _make(xp.empty_like(grad))
                 momentum_buffer_list[i] = buf
+                first = True
+            b = _flat(buf._data, wb)
+        for s in range(0, p.shape[0], CHUNK):
+            e = s + CHUNK
+            pc, gc = p[s:e], g[s:e]
+            k = pc.shape[0]
+            t = T[:k]
+            if maximize:
+                gc = xp.negative(gc, G[:k])
+            if weight_decay != 0:  # grad.add(param, alpha=weight_decay)
+                xp.multiply(pc, weight_decay, t)
+                gc = xp.add(gc, t, G[:k])
+            if b is not None:
+                bc = b[s:e]
+                if first:
+                    bc[...] = gc
+                else:  # buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+                    bc *= momentum
+                    if alpha == 1:
+                        bc += gc
+                    else:
+                        xp.multiply(gc, alpha, t)
+                        bc += t
+                if nesterov:  # grad.add(buf, alpha=momentum)
+                    xp.multiply(bc, momentum, t)
+                    t += gc
+                    gc = t
+                else:
+                    gc = bc
+            # param.add_(grad, alpha=-lr)
+            if lr == -1:
+                pc += gc
             else:
-                b = buf._data
-                b *= momentum
-                _add_(b, g, 1 - dampening)
-            g = _added(g, buf._data, momentum) if nesterov else buf._data
-        _add_(p, g, -lr)
+                xp.multiply(gc, -lr, t)
+                pc += t
+        if wb:
+            _write_back(wb)
         _bump(param)
