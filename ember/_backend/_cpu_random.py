@@ -101,7 +101,7 @@ def _cast_from_int64(v: np.ndarray, kind: str) -> np.ndarray:
         return v != 0
     if kind in ("float16", "bfloat16"):
         return _cast_from_float(v.astype(np.float32), kind)
-    return v.astype(_NP[kind])
+    return v.astype(_NP[kind], copy=False)
 
 
 class CPURandomState:
@@ -245,10 +245,16 @@ class CPURandomState:
             return _cast_from_int64(self.random_u64(n).view(np.int64), kind)
         if rng >= 1 << 28:
             r = self.random_u64(n) % np.uint64(rng)
-        else:
-            r = (self.random_u32(n) % np.uint32(rng)).astype(np.uint64)
-        r += np.uint64(int(low) & _MASK64)
-        return _cast_from_int64(r.view(np.int64), kind)
+            r += np.uint64(int(low) & _MASK64)
+            return _cast_from_int64(r.view(np.int64), kind)
+        u = self.random_u32(n)
+        q = u // np.uint32(rng)                 # draw % rng, as u - (u // rng) * rng: the division
+        q *= np.uint32(rng)                     # by a scalar is vectorised, the remainder is not
+        np.subtract(u, q, out=q)
+        r = q.astype(np.int64)
+        if low:
+            r += int(low)                       # no overflow: high - low < 2**28 and high <= 2**63
+        return _cast_from_int64(r, kind)
 
     def random_full(self, n: int, dtype=np.int64) -> np.ndarray:
         """``random_kernel`` (``random_()`` without bounds): [0, max] for ints, [0, 2**digits] for floats."""

@@ -41,8 +41,7 @@ _FOPI = f32(1.27323954473516)
 _TWO_PI_F32 = f32(2.0 * np.pi)  # _mm256_set1_ps(2.0f * c10::pi<double>)
 _TWO_M24 = f32(2.0 ** -24)
 
-_CHUNK = 1 << 14          # u1 (or u2) lanes per chunk: keeps the temporaries in L2
-_CHUNK_PAR = 1 << 16      # larger chunks when threads share the work (less GIL traffic)
+_CHUNK = 1 << 15          # u1 (or u2) lanes per chunk: keeps the temporaries in L2
 _PARALLEL_MIN = 1 << 19   # elements from which the transform is split across threads
 _POOL = None
 
@@ -95,6 +94,16 @@ def round_bf16(a):
 
 
 # --- normal_fill_16_AVX2 --------------------------------------------------------------------------
+_LOG_P64 = tuple(f64(p) for p in _LOG_P)
+_SIN_P64 = tuple(f64(p) for p in _SIN_P)
+_COS_P64 = tuple(f64(p) for p in _COS_P)
+_ANGLE = _TWO_PI_F32 * _TWO_M24          # fl(2pi * u2) == fl(i * _ANGLE): the power of two is exact
+# 8 float32 lanes (32 bytes) move as one element of a 32-byte dtype: a strided copy of the u1/u2
+# halves of each block of 16 then runs one element per half-block instead of an 8-element inner loop.
+_HALF = np.dtype(np.clongdouble) if np.dtype(np.clongdouble).itemsize == 32 else None
+_F32 = ("x", "z", "y", "th", "q", "yc", "ys")
+_I32 = ("i", "e", "j")
+_F64 = ("t", "a", "b")
 _TLS = threading.local()
 
 
@@ -103,150 +112,198 @@ def _workspace(n):
     ws = getattr(_TLS, "ws", None)
     if ws is None or ws["n"] < n:
         ws = {"n": n}
-        for name in ("x", "z", "y", "th", "q", "yc", "ys", "oc", "os"):
-            ws[name] = np.empty(n, f32)
-        for name in ("i", "e", "j", "k"):
-            ws[name] = np.empty(n, np.int32)
-        for name in ("t", "x64", "z64"):
-            ws[name] = np.empty(n, f64)
+        for names, dt in ((_F32, f32), (_I32, np.int32), (_F64, f64)):
+            for name in names:
+                ws[name] = np.empty(n, dt)
         _TLS.ws = ws
-    return {k: (v[:n] if k != "n" else v) for k, v in ws.items()}
+    return ws
 
 
-def _box_muller_chunk(k1, k2, out_c, out_s, mean, std):
-    """Transform one chunk: ``k1``/``k2`` (L,) raw 32-bit draws of the u1 and u2 halves."""
-    w = _workspace(k1.shape[0])
-    tmp, x64, z64 = w["t"], w["x64"], w["z64"]
-    i32, e, j, k = w["i"], w["e"], w["j"], w["k"]
-    x, z, y, th, q, yc, ys = w["x"], w["z"], w["y"], w["th"], w["q"], w["yc"], w["ys"]
+def _halves(a):
+    """(B, 16) array with contiguous rows -> (B, 2) view of 32-byte elements (or None)."""
+    if _HALF is None or a.strides[1] != 4:
+        return None
+    return a.view(_HALF)
+
+
+def _take_half(dst, raw, lane0):
+    """``dst`` (B, 8), contiguous <- ``raw[:, lane0:lane0 + 8]`` (bytes copied unchanged)."""
+    h = _halves(raw)
+    if h is None:
+        dst[...] = raw[:, lane0:lane0 + 8]
+    else:
+        np.copyto(dst.view(_HALF)[:, 0], h[:, lane0 // 8])
+
+
+def _put_half(out, lane0, src):
+    """``out[:, lane0:lane0 + 8]`` <- ``src`` (B, 8), contiguous (bytes copied unchanged)."""
+    h = _halves(out)
+    if h is None:
+        out[:, lane0:lane0 + 8] = src
+    else:
+        np.copyto(h[:, lane0 // 8], src.view(_HALF)[:, 0])
+
+
+def _round32(t, y):
+    """Round the float64 values ``t`` to float32 in place (``y``: float32 scratch that keeps them)."""
+    np.copyto(y, t, casting="same_kind")
+    np.copyto(t, y)
+
+
+def _box_muller_chunk(raw, out, mean, std):
+    """Transform one chunk: ``raw`` (B, 16) uint32 draws -> ``out`` (B, 16) float32 (rows contiguous).
+
+    Every float32 operation of torch's kernel is reproduced; an FMA is an exact product and sum in
+    float64 arrays followed by one rounding to float32 (``_round32``)."""
+    B = raw.shape[0]
+    L = 8 * B
+    ws = _workspace(L)
+    x, z, y, th, q, yc, ys = (ws[k][:L] for k in _F32)
+    i, e, j = (ws[k][:L] for k in _I32)
+    t, a, b = (ws[k][:L] for k in _F64)
+    raw = raw.view(np.int32)
     # ---- radius = sqrt(-2 * log256_ps(1 - u)) with u = (k1 & 0xFFFFFF) / 2**24 -----------------
-    np.bitwise_and(k1, 0xFFFFFF, out=i32, casting="unsafe")
-    np.subtract(f32(16777216.0), i32, out=x, dtype=f32)   # 2**24 (1 - u), exact; log reads its bits
+    _take_half(i.reshape(B, 8), raw, 0)
+    i &= 0xFFFFFF
+    np.subtract(16777216, i, out=i)                       # 2**24 (1 - u), exact; log reads its bits
+    np.copyto(x, i, casting="unsafe")
     bits = x.view(np.int32)
     np.right_shift(bits, 23, out=e)
-    np.bitwise_and(bits, 0x007FFFFF, out=bits)
-    np.bitwise_or(bits, 0x3F000000, out=bits)             # mantissa m in [0.5, 1)
-    np.subtract(bits, _SQRTHF_BITS, out=i32)
-    np.right_shift(i32, 31, out=i32)                      # -1 where m < sqrt(1/2)
-    e += i32
+    bits &= 0x007FFFFF
+    bits |= 0x3F000000                                    # mantissa m in [0.5, 1)
+    np.subtract(bits, _SQRTHF_BITS, out=i)
+    i >>= 31                                              # -1 where m < sqrt(1/2)
+    e += i
     e -= 150                                              # exponent of u1 (= exp(x) - 127 + 1 - 24)
-    np.left_shift(i32, 23, out=i32)
-    bits -= i32                                           # m < sqrt(1/2): m -> 2m
+    i <<= 23
+    bits -= i                                             # m < sqrt(1/2): m -> 2m
     x -= f32(1)                                           # exact: m - 1 or 2m - 1
-    ef = q
-    np.copyto(ef, e, casting="unsafe")
-    np.copyto(x64, x)
+    np.copyto(a, x)
     np.multiply(x, x, out=z)
-    np.multiply(x64, f64(_LOG_P[0]), out=tmp)
-    np.add(tmp, _LOG_P[1], out=y)
-    for p in _LOG_P[2:]:                                  # Horner with one rounding per step
-        np.multiply(y, x64, out=tmp)
-        np.add(tmp, p, out=y)
+    np.multiply(a, _LOG_P64[0], out=t)
+    t += _LOG_P64[1]
+    for p in _LOG_P64[2:]:                                # Horner, one float32 rounding per FMA
+        _round32(t, y)
+        t *= a
+        t += p
+    np.copyto(y, t, casting="same_kind")
     y *= x
-    np.multiply(ef, _LOG_Q1, out=yc)
-    np.multiply(y, z, out=tmp, dtype=f64)
-    np.add(tmp, yc, out=y, dtype=f64)                     # fma(y, z, e * q1)
+    np.copyto(q, e, casting="unsafe")
+    np.multiply(q, _LOG_Q1, out=yc)
+    np.copyto(a, y)
+    np.copyto(b, z)
+    np.multiply(a, b, out=t)
+    np.copyto(a, yc)
+    t += a
+    np.copyto(y, t, casting="same_kind")                  # fma(y, z, e * q1)
     z *= f32(0.5)
     y -= z
     y += x
-    ef *= _LOG_Q2                                         # exact (q2 has 9 significant bits)
-    y += ef
+    q *= _LOG_Q2                                          # exact (q2 has 9 significant bits)
+    y += q
     y *= f32(-2)
     np.sqrt(y, out=y)                                     # radius
     # ---- sincos256_ps(2*pi*u2) ---------------------------------------------------------------
-    np.bitwise_and(k2, 0xFFFFFF, out=i32, casting="unsafe")
-    np.multiply(i32, _TWO_PI_F32 * _TWO_M24, out=th, dtype=f32)  # fl(2pi * u2): 2**-24 is exact
+    _take_half(i.reshape(B, 8), raw, 8)
+    i &= 0xFFFFFF
+    np.copyto(th, i, casting="unsafe")
+    th *= _ANGLE
     np.multiply(th, _FOPI, out=q)
     np.copyto(j, q, casting="unsafe")                     # truncation
     j += 1
     j &= ~1                                               # octant, even, 0..8
-    jf = x
-    np.copyto(jf, j, casting="unsafe")
-    np.multiply(jf, _DP1, out=q)
-    th -= q                                               # exact (Sterbenz)
-    np.multiply(jf, _DP2, out=q)
-    th -= q                                               # product exact: one rounding like the FMA
-    np.multiply(jf, _MINUS_DP3, out=tmp, dtype=f64)
-    np.add(tmp, th, out=th, dtype=f64)
+    np.copyto(q, j, casting="unsafe")
+    np.multiply(q, _DP1, out=x)
+    th -= x                                               # exact (Sterbenz)
+    np.multiply(q, _DP2, out=x)
+    th -= x                                               # product exact: one rounding like the FMA
+    np.copyto(a, j, casting="unsafe")
+    a *= f64(_MINUS_DP3)
+    np.copyto(b, th)
+    a += b
+    np.copyto(th, a, casting="same_kind")                 # fma(j, -dp3, th)
     np.multiply(th, th, out=z)
-    np.copyto(z64, z)
-    np.multiply(z64, f64(_COS_P[0]), out=tmp)
-    np.add(tmp, _COS_P[1], out=yc)
-    np.multiply(yc, z64, out=tmp)
-    np.add(tmp, _COS_P[2], out=yc)
+    np.copyto(b, z)
+    np.multiply(b, _COS_P64[0], out=t)
+    t += _COS_P64[1]
+    _round32(t, yc)
+    t *= b
+    t += _COS_P64[2]
+    np.copyto(yc, t, casting="same_kind")
     yc *= z
-    np.multiply(yc, z64, out=tmp)
-    np.multiply(z64, -0.5, out=x64)
-    np.add(tmp, x64, out=yc)                              # fma(yc, z, -z/2)
+    np.copyto(t, yc)
+    t *= b
+    np.multiply(b, -0.5, out=a)
+    t += a
+    np.copyto(yc, t, casting="same_kind")                 # fma(yc, z, -z/2)
     yc += f32(1)
-    np.multiply(z64, f64(_SIN_P[0]), out=tmp)
-    np.add(tmp, _SIN_P[1], out=ys)
-    np.multiply(ys, z64, out=tmp)
-    np.add(tmp, _SIN_P[2], out=ys)
+    np.multiply(b, _SIN_P64[0], out=t)
+    t += _SIN_P64[1]
+    _round32(t, ys)
+    t *= b
+    t += _SIN_P64[2]
+    np.copyto(ys, t, casting="same_kind")
     ys *= z
-    np.multiply(ys, th, out=tmp, dtype=f64)
-    np.add(tmp, th, out=ys, dtype=f64)
+    np.copyto(t, ys)
+    np.copyto(b, th)
+    t *= b
+    t += b
+    np.copyto(ys, t, casting="same_kind")                 # fma(ys, th, th)
     # select the polynomial per octant and apply the signs, on the bit patterns
     ycb = yc.view(np.int32)
     ysb = ys.view(np.int32)
-    np.bitwise_and(j, 2, out=k)
-    np.right_shift(k, 1, out=k)
-    k -= 1                                                # -1 where the cosine polynomial is cos
-    np.bitwise_xor(ycb, ysb, out=i32)
-    i32 &= k
-    ycb ^= i32                                            # now sin
-    ysb ^= i32                                            # now cos
-    np.bitwise_and(j, 4, out=k)
-    np.left_shift(k, 29, out=k)
-    ycb ^= k
+    np.bitwise_and(j, 2, out=e)
+    e >>= 1
+    e -= 1                                                # -1 where the cosine polynomial is cos
+    np.bitwise_xor(ycb, ysb, out=i)
+    i &= e
+    ycb ^= i                                              # now sin
+    ysb ^= i                                              # now cos
+    np.bitwise_and(j, 4, out=e)
+    e <<= 29
+    ycb ^= e
     j -= 2
     np.invert(j, out=j)
     j &= 4
-    np.left_shift(j, 29, out=j)
+    j <<= 29
     ysb ^= j
-    # ---- outputs: fmadd(radius * trig, std, mean) ---------------------------------------------
-    for trig, out in ((ys, out_c), (yc, out_s)):
-        np.multiply(y, trig, out=trig)
-        if std == 1 and mean == 0:
-            np.add(trig, f32(0), out=out)                 # fma(n, 1, 0) turns -0 into +0
-        elif mean == 0:
-            np.multiply(trig, std, out=out)
+    # ---- outputs: fmadd(radius * trig, std, mean); cos into lanes 0..7, sin into 8..15 ----------
+    for trig, lane0 in ((ys, 0), (yc, 8)):
+        trig *= y
+        if mean == 0:
+            if std != 1:
+                trig *= std
+            trig += f32(0)                                # fma(n, std, 0) turns -0 into +0
         else:
-            fma32(trig, std, mean, out, tmp)
+            np.copyto(a, trig)
+            a *= f64(std)
+            a += f64(mean)
+            np.copyto(trig, a, casting="same_kind")
+        _put_half(out, lane0, trig.reshape(B, 8))
 
 
 def normal_avx2(draw_u32, nblocks, mean, std, out):
     """torch's ``normal_fill_16_AVX2`` over ``nblocks`` whole blocks of 16.
 
     ``draw_u32(k)`` returns the next ``k`` raw 32-bit draws (uniforms are their low 24 bits);
-    ``out`` is a (nblocks, 16) float32 array.  In each block lanes 0..7 are u1 (radius) and 8..15 are
-    u2 (angle); cos goes to lanes 0..7, sin to 8..15.  Draws happen in order on the calling thread;
-    large transforms run on a small thread pool (NumPy releases the GIL) while the next chunk is drawn.
+    ``out`` is a (nblocks, 16) float32 array with contiguous rows.  In each block lanes 0..7 are u1
+    (radius) and 8..15 are u2 (angle); cos goes to lanes 0..7, sin to 8..15.  Draws happen in order
+    on the calling thread; large transforms run on a small thread pool (NumPy releases the GIL)
+    while the next chunk is drawn.
     """
     mean = f32(mean)
     std = f32(std)
     parallel = nblocks * 16 >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1
-    step = max(1, (_CHUNK_PAR if parallel else _CHUNK) // 8)
-
-    def work(a, raw):
-        blk = raw.reshape(-1, 2, 8)
-        k1 = np.ascontiguousarray(blk[:, 0]).reshape(-1)
-        k2 = np.ascontiguousarray(blk[:, 1]).reshape(-1)
-        w = _workspace(k1.shape[0])
-        oc, os_ = w["oc"], w["os"]
-        _box_muller_chunk(k1, k2, oc, os_, mean, std)
-        b = a + blk.shape[0]
-        out[a:b, :8] = oc.reshape(-1, 8)
-        out[a:b, 8:] = os_.reshape(-1, 8)
-
-    futs = []
+    step = max(1, _CHUNK // 8)
     pool = _pool() if parallel else None
+    futs = []
     for a in range(0, nblocks, step):
-        raw = draw_u32(16 * (min(nblocks, a + step) - a))
+        b = min(nblocks, a + step)
+        raw = draw_u32(16 * (b - a)).reshape(-1, 16)
         if pool is None:
-            work(a, raw)
+            _box_muller_chunk(raw, out[a:b], mean, std)
         else:
-            futs.append(pool.submit(work, a, raw))
+            futs.append(pool.submit(_box_muller_chunk, raw, out[a:b], mean, std))
     for fu in futs:
         fu.result()
     return out
@@ -254,12 +311,14 @@ def normal_avx2(draw_u32, nblocks, mean, std, out):
 
 # --- randperm_cpu -----------------------------------------------------------------------------
 def _roots(parent):
-    """Follow ``parent`` pointers (``parent[i] == i`` at roots) to the root, by pointer jumping."""
-    while True:
-        nxt = parent[parent]
-        if np.array_equal(nxt, parent):
-            return parent
-        parent = nxt
+    """Follow ``parent`` pointers (``parent[i] == i`` at roots) to the root, by pointer jumping over
+    the nodes not yet pointing at a root (``parent`` is updated in place and returned)."""
+    act = np.flatnonzero(parent[parent] != parent)
+    while act.size:
+        pp = parent[parent[act]]
+        parent[act] = pp
+        act = act[parent[pp] != pp]
+    return parent
 
 
 def _prev_same(keys):
@@ -279,22 +338,40 @@ def _prev_same(keys):
 
 
 def swap_shuffle(j):
-    """Result of ``for i: swap(a[i], a[j[i]])`` on ``a = arange(n)``, with ``j[i] >= i``.
+    """Result of ``for i: swap(a[i], a[j[i]])`` on ``a = arange(n)``, with ``j[i] >= i`` (n < 2**31).
 
-    The value that slot ``i`` holds when step ``i`` reads it is the value of the last earlier step
-    that wrote slot ``i`` (following those links to a slot nobody wrote before gives the value).
+    Group the steps by target slot (one sort of ``j << 32 | step``).  Slot ``i`` holds, when step
+    ``i`` reads it, the value ``V(i)`` that its last writer before ``i`` held at that writer's own
+    step (``i`` itself if nobody wrote it): a forest resolved by pointer jumping.  Step ``t`` ends
+    with ``a[t]`` = what slot ``j[t]`` holds then: ``V`` of the previous step with the same target,
+    or ``j[t]`` untouched.
     """
     n = j.shape[0]
-    idx = np.arange(n, dtype=np.int64)
-    prev_j, last_j = _prev_same(j)
-    # step t < i with j[t] == i wrote slot i; the latest such t (t == i itself is a no-op)
-    writer = np.where(j == idx, prev_j, last_j[idx] if n else idx)
-    writer = np.where(writer >= 0, writer, idx)
-    v = _roots(writer)                                    # value held by slot i at step i
-    out = v.copy()
-    moved = j != idx
-    pj = prev_j[moved]
-    out[moved] = np.where(pj >= 0, v[np.maximum(pj, 0)], j[moved])
+    comb = np.left_shift(j, 32, dtype=np.int64)
+    comb |= np.arange(n, dtype=np.int64)
+    comb.sort()                                           # by (target slot, step)
+    sk = (comb >> 32).astype(np.int32)                    # target slot
+    order = comb.astype(np.int32)                         # step (low 32 bits)
+    d = np.subtract(sk[1:], sk[:-1])
+    last = np.append(np.flatnonzero(d != 0), n - 1)       # last step of each target group
+    np.negative(d, out=d)
+    d >>= 31                                              # -1 where a group starts at k + 1
+    prev = np.empty(n, np.int32)                          # previous step of the same group, or -1
+    prev[:1] = -1
+    np.bitwise_or(order[:-1], d, out=prev[1:])
+    s = sk[last]
+    t = order[last]
+    w = np.where(t == s, prev[last], t)                   # slot s's last writer before step s
+    keep = w >= 0
+    parent = np.arange(n, dtype=np.int32)
+    parent[s[keep]] = w[keep]
+    v = _roots(parent)                                    # V(i): value slot i holds at step i
+    val = np.take(v, prev)                                # (prev == -1 replaced next)
+    sk ^= val
+    sk &= prev >> 31
+    val ^= sk                                             # first of its group: slot j[t] untouched
+    out = np.empty(n, np.int64)
+    out[order] = val
     return out
 
 

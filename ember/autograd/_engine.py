@@ -217,9 +217,10 @@ def _node_pre(node, grads, capture_nodes, captured):
 
 def _call_node(node, grads, retain_graph):
     """Run a node with its hooks, anomaly checks and zero-filled missing output gradients."""
-    if len(grads) > 1 and None in grads:
-        grads = [g if g is not None else _zeros(shape, dt)
-                 for g, (shape, dt) in zip(grads, node.out_meta)]
+    if len(grads) > 1 and None in grads:  # zeros for differentiable outputs only
+        diff = node.op.diff_outputs
+        grads = [g if g is not None or not diff[i] else _zeros(*node.out_meta[i])
+                 for i, g in enumerate(grads)]
     if node.prehooks_node:
         for h in list(node.prehooks_node.values()):
             r = h(tuple(grads))

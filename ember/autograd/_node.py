@@ -38,7 +38,6 @@ class Node:
         self.op = op
         self.attrs = attrs
         edges = []
-        big = False
         for t in inputs:
             if t._node is not None:
                 edges.append((t._node, t._out_idx))
@@ -46,15 +45,13 @@ class Node:
                 edges.append((t, -1))  # a leaf: index -1 marks torch's AccumulateGrad
             else:
                 edges.append(None)
-            if t._data.size > _SHELL_MIN:
-                big = True
         self.edges = edges
         if op.saves:
             self.versions = [t._version_box[0] for t in inputs]
             self.inputs = inputs
         else:  # the rule reads only shapes/dtypes: don't keep large input arrays alive
             self.versions = None
-            self.inputs = tuple([_shell(t) for t in inputs]) if big else inputs
+            self.inputs = tuple([_shell(t) for t in inputs])
         self.out_arrays = tuple(outs) if op.save_out else None
         self.out_boxes = None
         if len(outs) == 1:

@@ -76,6 +76,7 @@ class _FunctionOp:
     saves = False
     save_out = False
     kind = "other"
+    diff_outputs = type("_Every", (), {"__getitem__": lambda self, i: True})()  # materialize
 
     def __init__(self, name: str) -> None:
         self.node_name = name
