@@ -129,7 +129,7 @@ def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False,
     d = self._data
     if gradient is None and inputs is None and self._requires_grad and d.size == 1 \
             and d.dtype.kind in "fV":  # the common `loss.backward()`: skip the general checks
-        g = _make(np.full(d.shape, 1, dtype=d.dtype))
+        g = _make(np.array(1, d.dtype) if not d.shape else np.ones(d.shape, d.dtype))
         keep = create_graph if retain_graph is None else retain_graph
         run_backward((self,), (g,), keep, create_graph)
         return

@@ -157,14 +157,15 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     in_grads = node.run(grads, retain_graph)
                 else:
                     in_grads = _call_node(node, grads, retain_graph)
-            n_in = len(in_grads) if in_grads is not None else 0
-            i = -1
-            for e in node.edges:
-                i += 1
+            edges = node.edges
+            if in_grads is None:
+                in_grads = (None,) * len(edges)
+            elif len(in_grads) < len(edges):
+                in_grads = tuple(in_grads) + (None,) * (len(edges) - len(in_grads))
+            for e, g in zip(edges, in_grads):
                 if e is None:
                     continue
                 child, idx = e
-                g = in_grads[i] if i < n_in else None
                 left = deps[child] - 1
                 deps[child] = left
                 if idx >= 0:
@@ -176,11 +177,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
                     if left == 0:
                         push(heap, (-child.seq, child))
                 elif left == 0:
-                    lg = leaf_bufs.pop(child, None)
+                    if leaf_bufs:
+                        lg = leaf_bufs.pop(child, None)
+                        if lg is not None:
+                            g = lg if g is None else lg + g
                     if g is not None:
-                        lg = g if lg is None else lg + g
-                    if lg is not None:
-                        sink.deliver(child, lg)
+                        sink.deliver(child, g)
                 elif g is not None:
                     lg = leaf_bufs.get(child)
                     leaf_bufs[child] = g if lg is None else lg + g
@@ -277,7 +279,7 @@ class _Sink:
             else:
                 arr = g._data
                 handed = self.handed
-                if id(arr) in handed or not arr.flags.owndata or not arr.flags.writeable:
+                if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
                     arr = arr.copy()
                 handed.add(id(arr))
                 leaf._grad = _make(arr)
