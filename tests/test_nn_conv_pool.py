@@ -129,3 +129,36 @@ def test_torch_level_names():
                                rtol=1e-4, atol=1e-4)
     assert ember.pixel_shuffle(ember.ones(1, 4, 2, 2), 2).shape == (1, 1, 4, 4)
     assert ember.max_pool2d(ember.ones(1, 1, 4, 4), 2).shape == (1, 1, 2, 2)
+
+
+@pytest.mark.parametrize("nd,kw", [
+    (2, dict(kernel_size=2)),
+    (2, dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    (2, dict(kernel_size=2, dilation=2, padding=1)),
+    (1, dict(kernel_size=3, stride=1, padding=1)),
+    (3, dict(kernel_size=2, stride=(1, 2, 2))),
+])
+@pytest.mark.parametrize("kind", ["ties", "nan", "int"])
+def test_max_pool_winner_rules_match_torch(nd, kw, kind):
+    """Winner per window (first maximum; last NaN), values-only path and gradients."""
+    rng = np.random.default_rng(2)
+    shape = (2, 3) + (7,) * nd
+    x = rng.integers(-2, 3, size=shape).astype(np.float32)   # many ties
+    if kind == "nan":
+        x[rng.random(shape) < 0.15] = np.nan
+    if kind == "int":
+        x = x.astype(np.int64)
+    tf, ef = getattr(TF, f"max_pool{nd}d"), getattr(EF, f"max_pool{nd}d")
+    tx, ex = _pair(x)
+    tv, ti = tf(tx, return_indices=True, **kw)
+    ev, ei = ef(ex, return_indices=True, **kw)
+    np.testing.assert_array_equal(ev.numpy(), tv.numpy())
+    np.testing.assert_array_equal(ei.numpy(), ti.numpy())
+    np.testing.assert_array_equal(ef(ex, **kw).numpy(), tv.numpy())
+    if kind != "int":
+        tx.requires_grad_()
+        ex.requires_grad_()
+        g = rng.standard_normal(tuple(tv.shape)).astype(np.float32)
+        tf(tx, **kw).backward(torch.from_numpy(g))
+        ef(ex, **kw).backward(ember.from_numpy(g))
+        np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)

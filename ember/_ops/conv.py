@@ -1,21 +1,26 @@
 """Convolution primitives: N-d conv, its transpose and its weight gradient, as BLAS GEMMs.
 
 Promoted to primitives for speed (DESIGN §5): the forward is ONE GEMM per group over an im2col
-buffer laid out ``(C, *kernel, N, *out)`` (filled by a loop over kernel offsets copying strided
-slices of the padded input), so that the weight gradient is one more GEMM against the same
-layout and the input gradient is a GEMM followed by a col2im that adds strided slices, one
-kernel offset at a time (never ``add.at``). Groups are a batched matmul over groups.
+buffer laid out ``(C, *kernel, N, *out)`` (one copy from a strided window view of the padded
+input into a reused workspace, see ``_conv_kernels``), so that the weight gradient is one more
+GEMM against the same layout and the input gradient is a GEMM followed by a col2im that adds
+strided slices, one kernel offset at a time (never ``add.at``). Groups are a batched matmul over
+groups. Small spatial sizes (<= 64 output positions, one group) use channels-last columns
+``(N, *out, *kernel, C)`` instead (long contiguous runs). When both the input and the weight
+need gradients, one fused ``convolution_backward`` primitive computes both from a single
+transposed copy of the output gradient.
 
 The three primitives are closed under differentiation, so double backward works:
 
 * ``y = conv(x, w)``:           dx = conv_transpose(g, w),  dw = conv_weight_grad(x, g)
 * ``y = conv_transpose(x, w)``: dx = conv(g, w),            dw = conv_weight_grad(g, x)
 * ``y = conv_weight_grad(x, g)``: dx = conv_transpose(gy, w=gy'), dg = conv(x, gy)
+
+and ``convolution_backward`` (both gradients at once) differentiates through the same rules.
 """
 from __future__ import annotations
 
-import itertools
-
+from . import _conv_kernels as _K
 from .registry import OTHER, export, primitive
 
 __all__ = ["convolution", "conv_transpose", "conv_weight_grad", "im2col", "col2im",
@@ -31,66 +36,37 @@ def out_size(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _win(o, d, s, n):
-    start = o * d
-    return slice(start, start + s * (n - 1) + 1, s)
-
-
-def _pad_zero(xp, x, pads):
-    """Zero-pad the trailing spatial dims of ``x`` (N, C, *sp) symmetrically by ``pads``."""
-    if not any(pads):
-        return x
-    sp = x.shape[2:]
-    out = xp.zeros(x.shape[:2] + tuple(s + 2 * p for s, p in zip(sp, pads)), x.dtype)
-    out[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(sp, pads))] = x
-    return out
-
-
 def im2col(xp, x, k, stride, padding, dilation, out):
     """Columns of ``x`` (N, C, *sp) laid out ``(C, *k, N, *out)`` (a fresh contiguous array)."""
-    N, C = x.shape[:2]
-    xt = _pad_zero(xp, x, padding).swapaxes(0, 1)
-    cols = xp.empty((C,) + tuple(k) + (N,) + tuple(out), x.dtype)
-    head = (slice(None), slice(None))
-    for offs in itertools.product(*[range(kk) for kk in k]):
-        src = xt[head + tuple(_win(o, d, s, n)
-                              for o, d, s, n in zip(offs, dilation, stride, out))]
-        cols[(slice(None),) + offs] = src
-    return cols
+    return _K.im2col(x, k, stride, padding, dilation, out)
 
 
 def col2im(xp, cols, shape, k, stride, padding, dilation, out):
     """Adjoint of ``im2col``: sum columns ``(C, *k, N, *out)`` back into ``shape`` (N, C, *sp)."""
-    N, C = shape[:2]
-    sp = shape[2:]
-    acc = xp.zeros((C, N) + tuple(s + 2 * p for s, p in zip(sp, padding)), cols.dtype)
-    head = (slice(None), slice(None))
-    for offs in itertools.product(*[range(kk) for kk in k]):
-        dst = acc[head + tuple(_win(o, d, s, n) for o, d, s, n in zip(offs, dilation, stride, out))]
-        dst += cols[(slice(None),) + offs]
-    if any(padding):
-        acc = acc[head + tuple(slice(p, p + s) for s, p in zip(sp, padding))]
-    return xp.ascontiguousarray(acc.swapaxes(0, 1))
+    return _K.col2im(cols, shape, k, stride, padding, dilation, out)
 
 
-def _gemm(xp, a, b):
-    """Batched-over-groups matmul; plain 2-D BLAS call when there is one group."""
-    if a.shape[0] == 1:
-        return xp.matmul(a[0], b[0])[None]
-    return xp.matmul(a, b)
-
-
-def _nl_major(xp, y, groups):
-    """(N, O, *out) -> (G, O/G, N*L) (one transposing copy)."""
+def _nl_major(xp, y, groups, slot=None):
+    """(N, O, *out) -> (G, O/G, N*L) (one transposing copy; into workspace ``slot`` if given)."""
     N, O = y.shape[:2]
-    return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(groups, O // groups,
-                                                          N * _prod(y.shape[2:]))
+    shape = (groups, O // groups, N * _prod(y.shape[2:]))
+    if slot is None:
+        return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(shape)
+    res = _K.workspace(slot, (O, N) + tuple(y.shape[2:]), y.dtype)
+    xp.copyto(res, y.swapaxes(0, 1))
+    return res.reshape(shape)
 
 
-def _from_nl_major(xp, r, N, sp):
-    """(G, O/G, N*L) -> contiguous (N, O, *sp)."""
+def _from_nl_major(xp, r, N, sp, b=None):
+    """(G, O/G, N*L) -> a fresh contiguous (N, O, *sp), plus the bias ``b`` if given."""
     O = r.shape[0] * r.shape[1]
-    return xp.ascontiguousarray(r.reshape((O, N) + tuple(sp)).swapaxes(0, 1))
+    src = r.reshape((O, N) + tuple(sp)).swapaxes(0, 1)
+    y = xp.empty((N, O) + tuple(sp), r.dtype)
+    if b is None:
+        xp.copyto(y, src)
+    else:
+        xp.add(src, _bias_view(b, len(sp)), out=y)
+    return y
 
 
 def _bias_view(b, nd):
@@ -104,43 +80,73 @@ def _conv(xp, x, w, b=None, *, stride, padding, dilation, groups):
     O, k = w.shape[0], w.shape[2:]
     out = tuple(out_size(s, kk, st, p, d)
                 for s, kk, st, p, d in zip(x.shape[2:], k, stride, padding, dilation))
-    cols = im2col(xp, x, k, stride, padding, dilation, out)
+    if _K.use_last(groups, out):
+        return _K.conv_last(x, w, b, stride, padding, dilation, out)
+    cols = _K.im2col(x, k, stride, padding, dilation, out, slot="cols")
     K = w.shape[1] * _prod(k)
-    r = _gemm(xp, w.reshape(groups, O // groups, K), cols.reshape(groups, K, N * _prod(out)))
-    y = _from_nl_major(xp, r, N, out)
-    if b is not None:
-        y += _bias_view(b, len(out))
-    return y
+    r = _K.gemm(w.reshape(groups, O // groups, K), cols.reshape(groups, K, N * _prod(out)),
+                slot="gemm")
+    return _from_nl_major(xp, r, N, out, b)
 
 
 @_conv.defvjp
 def _conv_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups):
     attrs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     gx = gw = gb = None
-    if x._requires_grad:
+    nx, nw = x._requires_grad, w._requires_grad
+    if nx and nw:
+        gx, gw = _conv_bwd(x, w, g, **attrs)
+    elif nx:
         gx = _conv_t(g, w, out_shape=tuple(x.shape[2:]), **attrs)
-    if w._requires_grad:
+    elif nw:
         gw = _conv_wgrad(x, g, kernel=tuple(w.shape[2:]), **attrs)
     if b is not None and b._requires_grad:
         gb = g.sum((0,) + tuple(range(2, g.dim())))
     return gx, gw, gb
 
 
+# -- fused input + weight gradient (one transposing copy of the output gradient) --------------
+@primitive("convolution_backward", OTHER, node_name="ConvolutionBackwardBackward0", nout=2)
+def _conv_bwd(xp, x, w, g, *, stride, padding, dilation, groups):
+    if _K.use_last(groups, g.shape[2:]):
+        return _K.conv_backward_last(x, w, g, stride, padding, dilation)
+    gt = _nl_major(xp, g, groups, slot="gt")
+    gx = _input_grad(xp, gt, w, N=g.shape[0], sp=g.shape[2:], out_shape=x.shape[2:],
+                     stride=stride, padding=padding, dilation=dilation, groups=groups)
+    gw = _weight_grad(xp, x, gt, g.shape[1], g.shape[2:], w.shape[2:], stride, padding,
+                      dilation, groups)
+    return gx, gw
+
+
+@_conv_bwd.defvjp
+def _conv_bwd_vjp(gg, out, x, w, g, *, stride, padding, dilation, groups):
+    attrs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    ggx, ggw = gg
+    dx_t, dw_t, _ = _conv_t_vjp(ggx, None, g, w, **attrs, out_shape=tuple(x.shape[2:]))
+    dx_w, dg_w = _conv_wgrad_vjp(ggw, None, x, g, **attrs, kernel=tuple(w.shape[2:]))
+    dg = dx_t if dg_w is None else (dg_w if dx_t is None else dx_t + dg_w)
+    return dx_w, dw_t, dg
+
+
 # -- transposed conv (= the input gradient of conv) ---------------------------------------------
 @primitive("conv_transpose", OTHER, node_name="ConvolutionBackward0")
 def _conv_t(xp, x, w, b=None, *, stride, padding, dilation, groups, out_shape):
-    N = x.shape[0]
+    y = _input_grad(xp, _nl_major(xp, x, groups, slot="gt"), w, x.shape[0], x.shape[2:],
+                    out_shape, stride, padding, dilation, groups)
+    if b is not None:
+        y += _bias_view(b, len(out_shape))
+    return y
+
+
+def _input_grad(xp, gt, w, N, sp, out_shape, stride, padding, dilation, groups):
+    """conv_transpose of ``gt`` (G, O/G, N*L) with ``w``: a GEMM, then col2im."""
     k = w.shape[2:]
-    sp = x.shape[2:]
     cin_g = w.shape[0] // groups
     cout = w.shape[1] * groups
     wt = w.reshape(groups, cin_g, w.shape[1] * _prod(k)).swapaxes(1, 2)
-    dcols = _gemm(xp, wt, _nl_major(xp, x, groups))
+    dcols = _K.gemm(wt, gt, slot="cols")
     dcols = dcols.reshape((cout,) + tuple(k) + (N,) + tuple(sp))
-    y = col2im(xp, dcols, (N, cout) + tuple(out_shape), k, stride, padding, dilation, sp)
-    if b is not None:
-        y += _bias_view(b, len(sp))
-    return y
+    return _K.col2im(dcols, (N, cout) + tuple(out_shape), k, stride, padding, dilation, sp)
 
 
 @_conv_t.defvjp
@@ -159,14 +165,18 @@ def _conv_t_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups, out_
 # -- weight gradient of conv (bilinear in input and output gradient) ---------------------------
 @primitive("conv_weight_grad", OTHER, node_name="ConvolutionBackwardBackward0")
 def _conv_wgrad(xp, x, g, *, stride, padding, dilation, groups, kernel):
+    return _weight_grad(xp, x, _nl_major(xp, g, groups, slot="gt"), g.shape[1], g.shape[2:],
+                        kernel, stride, padding, dilation, groups)
+
+
+def _weight_grad(xp, x, gt, O, out, kernel, stride, padding, dilation, groups):
+    """Weight gradient from ``x`` and ``gt`` (G, O/G, N*L): im2col, then one GEMM."""
     N, C = x.shape[:2]
-    O = g.shape[1]
-    out = g.shape[2:]
-    cols = im2col(xp, x, kernel, stride, padding, dilation, out)
+    cols = _K.im2col(x, kernel, stride, padding, dilation, out, slot="cols")
     cols = cols.reshape(groups, C // groups * _prod(kernel), N * _prod(out))
     # (K, NL) @ (NL, O) then transpose: OpenBLAS is ~20x slower on the equivalent
     # (O, NL) @ (NL, K) with a transposed right operand (long inner dim, small output)
-    gw = _gemm(xp, cols, _nl_major(xp, g, groups).swapaxes(1, 2)).swapaxes(1, 2)
+    gw = _K.gemm_long(cols, gt.swapaxes(1, 2)).swapaxes(1, 2)
     return xp.ascontiguousarray(gw).reshape((O, C // groups) + tuple(kernel))
 
 
@@ -181,11 +191,7 @@ def _conv_wgrad_vjp(gg, out, x, g, *, stride, padding, dilation, groups, kernel)
     return gx, gout
 
 
-def _prod(t):
-    n = 1
-    for v in t:
-        n *= v
-    return n
+_prod = _K.prod
 
 
 def convolution(x, w, b, stride, padding, dilation, groups):
@@ -210,10 +216,12 @@ def conv_weight_grad(x, g, stride, padding, dilation, groups, kernel):
 def _unfold(xp, x, *, kernel, stride, padding, dilation, osize):
     out = osize
     N, C = x.shape[:2]
-    cols = im2col(xp, x, kernel, stride, padding, dilation, out)   # (C, *k, N, *out)
-    cols = cols.reshape((C, _prod(kernel), N, _prod(out)))
-    return xp.ascontiguousarray(cols.transpose(2, 0, 1, 3)).reshape(N, C * _prod(kernel),
-                                                                    _prod(out))
+    nd = len(kernel)
+    v = _K.windows(x, kernel, stride, padding, dilation, out)        # (N, C, *out, *k)
+    res = xp.empty((N, C) + tuple(kernel) + tuple(out), x.dtype)
+    xp.copyto(res, v.transpose((0, 1) + tuple(range(2 + nd, 2 + 2 * nd)) +
+                               tuple(range(2, 2 + nd))))
+    return res.reshape(N, C * _prod(kernel), _prod(out))
 
 
 def _unfold_rule(g, out, x, **attrs):

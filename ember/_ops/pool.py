@@ -2,7 +2,10 @@
 the per-plane scatter/gather pair that carries max-pool gradients and max_unpool.
 
 Promoted to primitives for speed (DESIGN §5): windows are visited by a loop over kernel offsets
-over strided slices of the padded input (no per-element Python, no ``add.at``). Average pooling
+over strided slices of the padded input (no per-element Python, no ``add.at``). Max pooling takes
+the maximum with ``np.maximum`` and finds each winner's kernel offset with a few uint8 passes
+(flat indices from a small table); without autograd it skips the indices entirely, and with
+disjoint windows its backward is a plain scatter. Average pooling
 and its adjoint are each other's vjp, and so are the plane scatter and gather, so double
 backward works for avg pooling, max pooling (through the saved indices) and max_unpool.
 """
@@ -12,8 +15,8 @@ import itertools
 
 from .registry import OTHER, primitive
 
-__all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "plane_scatter", "plane_gather",
-           "pool_out_size", "adaptive_windows"]
+__all__ = ["max_pool", "max_pool_values", "avg_pool", "adaptive_max_pool", "plane_scatter",
+           "plane_gather", "pool_out_size", "adaptive_windows"]
 
 
 def pool_out_size(size, k, s, p, d, ceil_mode):
@@ -52,54 +55,101 @@ def _prod(t):
 
 
 # -- max pooling ------------------------------------------------------------------------------
+def _max_windows(xp, x, kernel, stride, padding, dilation, out):
+    """One strided view per kernel offset (row-major order) of the low-padded input."""
+    sp = x.shape[2:]
+    low = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+    xpad = _pad(xp, x, padding, _hi_pad(sp, kernel, stride, padding, dilation, out), low)
+    head = (slice(None), slice(None))
+    return [xpad[head + tuple(_win(o, d, s, m) for o, d, s, m in zip(offs, dilation, stride, out))]
+            for offs in itertools.product(*[range(k) for k in kernel])]
+
+
+def _max_values(xp, views):
+    best = xp.maximum(views[0], views[1]) if len(views) > 1 else views[0].copy()
+    for v in views[2:]:
+        xp.maximum(best, v, out=best)
+    return best
+
+
+def _max_code(xp, views, best):
+    """Offset (row-major over the kernel) of each window's winner, torch's rule: the first
+    maximum, or the last NaN when the window has one."""
+    n = len(views)
+    code = xp.zeros(best.shape, xp.uint8 if n <= 255 else xp.int64)
+    ne = xp.empty(best.shape, bool)
+    for j in range(n - 2, -1, -1):       # code = index of the first view equal to best
+        xp.not_equal(views[j], best, out=ne)
+        code += 1
+        code *= ne
+    if best.dtype.kind == "f":
+        nan = xp.isnan(best)
+        if nan.any():
+            for j, v in enumerate(views):
+                xp.copyto(code, j, where=xp.isnan(v) & nan)
+    return code
+
+
+def _flat_index(xp, code, sp, kernel, stride, padding, dilation, out):
+    """torch's flat per-plane index of each window's winner from its kernel-offset code."""
+    nd = len(sp)
+    pstride = [_prod(sp[d + 1:]) for d in range(nd)]
+    base = 0
+    for d in range(nd):
+        shape = [1] * nd
+        shape[d] = out[d]
+        base = base + ((xp.arange(out[d]) * stride[d] - padding[d]) * pstride[d]).reshape(shape)
+    table = xp.array([sum(o * dl * ps for o, dl, ps in zip(offs, dilation, pstride))
+                      for offs in itertools.product(*[range(k) for k in kernel])], xp.int64)
+    idx = xp.take(table, code)
+    idx += base
+    return idx
+
+
 @primitive("max_pool", OTHER, node_name="MaxPool2DWithIndicesBackward0", nout=2,
            save_out=True, diff_outputs=(True, False))
 def _max_pool(xp, x, *, kernel, stride, padding, dilation, osize):
-    out = osize
-    sp = x.shape[2:]
-    floating = x.dtype.kind == "f"
-    low = -xp.inf if floating else xp.iinfo(x.dtype).min
-    xpad = _pad(xp, x, padding, _hi_pad(sp, kernel, stride, padding, dilation, out), low)
-    best = arg = None
-    head = (slice(None), slice(None))
-    for n, offs in enumerate(itertools.product(*[range(k) for k in kernel])):
-        v = xpad[head + tuple(_win(o, d, s, m) for o, d, s, m in zip(offs, dilation, stride, out))]
-        if best is None:
-            best = v.copy()
-            arg = xp.zeros(best.shape, xp.int64)
-            continue
-        m = v > best
-        if floating:
-            m |= v != v
-        xp.copyto(best, v, where=m)
-        arg[m] = n
-    # flat per-plane index of the winner: position along each dim, row-major over the plane
-    idx = xp.zeros(arg.shape, xp.int64)
-    rem = arg
-    for dim in range(len(sp) - 1, -1, -1):
-        k = kernel[dim]
-        i = rem % k
-        rem = rem // k
-        shape = [1] * len(sp)
-        shape[dim] = out[dim]
-        start = (xp.arange(out[dim]) * stride[dim] - padding[dim]).reshape(shape)
-        pos = start + i * dilation[dim]
-        idx += pos * _prod(sp[dim + 1:])
-    return best, idx
+    views = _max_windows(xp, x, kernel, stride, padding, dilation, osize)
+    best = _max_values(xp, views)
+    code = _max_code(xp, views, best)
+    return best, _flat_index(xp, code, x.shape[2:], kernel, stride, padding, dilation, osize)
 
 
-def _max_pool_rule(g, out, x, **attrs):
+def _disjoint(kernel, stride, dilation):
+    return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
+
+
+def _max_pool_rule(g, out, x, *, kernel, stride, padding, dilation, osize):
     g0 = g[0] if type(g) is tuple else g
-    return (_scatter(g0, out[1], plane=tuple(x.shape[2:]), unique=False),)
+    return (_scatter(g0, out[1], plane=tuple(x.shape[2:]),
+                     unique=_disjoint(kernel, stride, dilation)),)
 
 
 _max_pool.defvjp(_max_pool_rule)
+
+
+@primitive("max_pool_values", OTHER, node_name="MaxPool2DWithIndicesBackward0")
+def _max_pool_values(xp, x, *, kernel, stride, padding, dilation, osize):
+    """Values only (no indices): used when no gradient can be needed (inference)."""
+    return _max_values(xp, _max_windows(xp, x, kernel, stride, padding, dilation, osize))
+
+
+@_max_pool_values.defvjp
+def _(g, out, x, **attrs):
+    vals, idx = _max_pool(x.detach(), **attrs)
+    return _max_pool_rule((g, None), (vals, idx), x, **attrs)
 
 
 def max_pool(x, kernel, stride, padding, dilation, out):
     """(values, indices) of N-d max pooling; arguments are normalized tuples, ``out`` the
     output spatial size (ceil_mode already applied)."""
     return _max_pool(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, osize=out)
+
+
+def max_pool_values(x, kernel, stride, padding, dilation, out):
+    """Max-pooled values without indices (for inputs that need no gradient)."""
+    return _max_pool_values(x, kernel=kernel, stride=stride, padding=padding, dilation=dilation,
+                            osize=out)
 
 
 # -- per-plane scatter / gather (max-pool backward, max_unpool) ---------------------------------

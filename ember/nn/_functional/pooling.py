@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..._backend import CPU
 from ..._ops import pool as _P
 from ..._ops.conv import publish
+from ...autograd.grad_mode import STATE as _GRAD
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -76,6 +77,9 @@ def _geometry(input, nd, kernel_size, stride, padding, dilation, ceil_mode, effe
 def _max_pool(nd, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
     x, unb = _batched(input, nd, None)
     k, s, p, d, out = _geometry(x, nd, kernel_size, stride, padding, dilation, ceil_mode)
+    if not return_indices and not (x._requires_grad and _GRAD.enabled):
+        vals = _P.max_pool_values(x, k, s, p, d, out)
+        return vals.squeeze(0) if unb else vals
     vals, idx = _P.max_pool(x, k, s, p, d, out)
     if unb:
         vals, idx = vals.squeeze(0), idx.squeeze(0)

@@ -1,0 +1,257 @@
+"""NumPy kernels behind the conv primitives: im2col / col2im and a per-thread workspace.
+
+Speed notes (DESIGN §5, measured on the 2-core benchmark machine):
+
+* Column buffers are large (9x the input for a 3x3 kernel, 75 MB for a 64-channel 32x32 batch
+  of 32). Arrays above glibc's mmap threshold (32 MB) come fresh from the kernel on every
+  allocation, and first-touch page faults then cost as much as the copy itself. Transient
+  buffers that never leave a kernel therefore live in a per-thread ``workspace`` reused across
+  calls (one buffer per slot, grown to the largest request).
+* im2col is one ``copyto`` from a strided window view of the padded input (faster than a
+  loop of per-offset slice copies); col2im adds one strided slice per kernel offset (never
+  ``add.at``).
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+
+_LOCAL = threading.local()
+
+
+def prod(t):
+    n = 1
+    for v in t:
+        n *= v
+    return n
+
+
+_BIG = 32 << 20   # glibc's largest dynamic mmap threshold: smaller blocks recycle cheaply
+
+
+def workspace(slot, shape, dtype):
+    """A scratch array of ``shape`` for transient use inside one kernel (contents undefined).
+
+    Arrays of at least ``_BIG`` bytes are reused per thread and ``slot`` (smaller ones are plain
+    allocations, so that no more memory than needed stays held); callers must never return
+    it or a view of it."""
+    n = prod(shape)
+    dtype = np.dtype(dtype)
+    if n * dtype.itemsize < _BIG:
+        return np.empty(shape, dtype)
+    bufs = getattr(_LOCAL, "bufs", None)
+    if bufs is None:
+        bufs = _LOCAL.bufs = {}
+    key = (slot, dtype.str)
+    buf = bufs.get(key)
+    if buf is None or buf.size < n:
+        bufs[key] = buf = np.empty(max(n, 1), dtype)
+    return buf[:n].reshape(shape)
+
+
+def pad_zero(x, pads):
+    """Zero-pad the trailing spatial dims of ``x`` (N, C, *sp) symmetrically by ``pads``."""
+    if not any(pads):
+        return x
+    sp = x.shape[2:]
+    out = np.zeros(x.shape[:2] + tuple(s + 2 * p for s, p in zip(sp, pads)), x.dtype)
+    out[(Ellipsis,) + tuple(slice(p, p + s) for s, p in zip(sp, pads))] = x
+    return out
+
+
+def windows(x, k, stride, padding, dilation, out):
+    """Strided view (N, C, *out, *k) of the (padded) input's conv windows."""
+    xpad = pad_zero(x, padding)
+    if not xpad.flags.c_contiguous:
+        xpad = np.ascontiguousarray(xpad)
+    st = xpad.strides
+    sp_st = st[2:]
+    strides = st[:2] + tuple(a * s for a, s in zip(sp_st, stride)) + \
+        tuple(a * d for a, d in zip(sp_st, dilation))
+    shape = xpad.shape[:2] + tuple(out) + tuple(k)
+    try:
+        return np.ndarray(shape, xpad.dtype, xpad, 0, strides)
+    except (TypeError, ValueError, BufferError):   # dtypes without a buffer format
+        return np.lib.stride_tricks.as_strided(xpad, shape, strides, writeable=False)
+
+
+def im2col(x, k, stride, padding, dilation, out, slot=None):
+    """Columns of ``x`` (N, C, *sp) laid out ``(C, *k, N, *out)``; in the workspace ``slot``
+    when given, else a fresh array."""
+    nd = len(k)
+    N, C = x.shape[:2]
+    shape = (C,) + tuple(k) + (N,) + tuple(out)
+    cols = np.empty(shape, x.dtype) if slot is None else workspace(slot, shape, x.dtype)
+    v = windows(x, k, stride, padding, dilation, out)
+    perm = (1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))
+    np.copyto(cols, v.transpose(perm))
+    return cols
+
+
+def _win(o, d, s, n):
+    start = o * d
+    return slice(start, start + s * (n - 1) + 1, s)
+
+
+def col2im(cols, shape, k, stride, padding, dilation, out):
+    """Adjoint of ``im2col``: sum columns ``(C, *k, N, *out)`` back into a fresh contiguous
+    array of ``shape`` (N, C, *sp)."""
+    N, C = shape[:2]
+    sp = shape[2:]
+    acc = workspace("col2im", (C, N) + tuple(s + 2 * p for s, p in zip(sp, padding)),
+                    cols.dtype)
+    head = (slice(None), slice(None))
+    first = True
+    for offs in itertools.product(*[range(kk) for kk in k]):
+        dst = acc[head + tuple(_win(o, d, s, n) for o, d, s, n in zip(offs, dilation, stride, out))]
+        if first and all(s == 1 for s in stride):
+            # the first window is the leading out-block: assign it, zero the strips past it
+            for dim, n in enumerate(out):
+                acc[head + (slice(None),) * dim + (slice(n, None),)] = 0
+            np.copyto(dst, cols[(slice(None),) + offs])
+        else:
+            if first:
+                acc.fill(0)
+            dst += cols[(slice(None),) + offs]
+        first = False
+    if any(padding):
+        acc = acc[head + tuple(slice(p, p + s) for s, p in zip(sp, padding))]
+    res = np.empty(tuple(shape), cols.dtype)
+    np.copyto(res, acc.swapaxes(0, 1))
+    return res
+
+
+# OpenBLAS runs a GEMM single-threaded when M*N*K <= 65536 * 4 (its SMP threshold)
+_ONE_THREAD = 65536 * 4
+
+
+def gemm_long(a, b):
+    """(G, M, K) @ (G, K, N) for a long reduction K: a tiny output (M*N <= 4096, e.g. the
+    weight gradient of a 1-channel conv) is summed over K-chunks small enough to run
+    single-threaded, since OpenBLAS's threaded kernel on such shapes can stall for ~1 s when
+    the 2 cores are busy (measured: 0.4 ms chunked vs 0.6 ms..1.1 s in one call)."""
+    G, M, K = a.shape
+    N = b.shape[2]
+    if M * N > 4096 or K <= 4096:
+        return gemm(a, b)
+    acc = None
+    step = max(256, _ONE_THREAD // (M * N or 1))
+    for s in range(0, K, step):
+        r = np.matmul(a[:, :, s:s + step], b[:, s:s + step])
+        if acc is None:
+            acc = r
+        else:
+            acc += r
+    return acc
+
+
+def gemm(a, b, slot=None):
+    """Batched-over-groups matmul (G, M, K) @ (G, K, L); a plain 2-D BLAS call for one group;
+    the result in the workspace ``slot`` when given."""
+    G, M = a.shape[:2]
+    L = b.shape[2]
+    small = M * a.shape[2] <= 4096 and L > 8192     # tiny weight, long rows: see gemm_long
+    if slot is None and not small:
+        if G == 1:
+            return np.matmul(a[0], b[0])[None]
+        return np.matmul(a, b)
+    shape, dt = (G, M, L), np.result_type(a.dtype, b.dtype)
+    res = np.empty(shape, dt) if slot is None else workspace(slot, shape, dt)
+    if small:
+        step = max(256, _ONE_THREAD // (M * a.shape[2] or 1))
+        for s in range(0, L, step):
+            np.matmul(a, b[:, :, s:s + step], out=res[:, :, s:s + step])
+    elif G == 1:
+        np.matmul(a[0], b[0], out=res[0])
+    else:
+        np.matmul(a, b, out=res)
+    return res
+
+
+# -- channels-last variants: inner runs of C contiguous values instead of a short spatial row; --
+# -- faster for small spatial sizes (ResNet's 8x8 and 4x4 stages), one group only -------------
+def use_last(groups, out):
+    """Whether the channels-last kernels are the faster choice for this conv."""
+    return groups == 1 and prod(out) <= 64
+
+
+def im2col_last(x, k, stride, padding, dilation, out, slot=None):
+    """Columns of ``x`` (N, C, *sp) laid out ``(N, *out, *k, C)``."""
+    nd = len(k)
+    N, C = x.shape[:2]
+    sp = x.shape[2:]
+    xl = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(sp, padding)) + (C,), x.dtype)
+    xl[(slice(None),) + tuple(slice(p, p + s) for s, p in zip(sp, padding))] = \
+        x.transpose((0,) + tuple(range(2, 2 + nd)) + (1,))
+    st = xl.strides
+    strides = (st[0],) + tuple(a * s for a, s in zip(st[1:-1], stride)) + \
+        tuple(a * d for a, d in zip(st[1:-1], dilation)) + (st[-1],)
+    v = np.lib.stride_tricks.as_strided(xl, (N,) + tuple(out) + tuple(k) + (C,), strides,
+                                        writeable=False)
+    shape = (N,) + tuple(out) + tuple(k) + (C,)
+    cols = np.empty(shape, x.dtype) if slot is None else workspace(slot, shape, x.dtype)
+    np.copyto(cols, v)
+    return cols
+
+
+def col2im_last(dcols, shape, k, stride, padding, dilation, out):
+    """Adjoint of ``im2col_last``: ``(N, *out, *k, C)`` summed into a fresh (N, C, *sp)."""
+    nd = len(k)
+    N, C = shape[:2]
+    sp = shape[2:]
+    acc = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(sp, padding)) + (C,), dcols.dtype)
+    for offs in itertools.product(*[range(kk) for kk in k]):
+        dst = acc[(slice(None),) + tuple(_win(o, d, s, n) for o, d, s, n in
+                                         zip(offs, dilation, stride, out))]
+        dst += dcols[(Ellipsis,) + offs + (slice(None),)]
+    acc = acc[(slice(None),) + tuple(slice(p, p + s) for s, p in zip(sp, padding))]
+    res = np.empty(tuple(shape), dcols.dtype)
+    np.copyto(res, acc.transpose((0, nd + 1) + tuple(range(1, nd + 1))))
+    return res
+
+
+def weight_last(w):
+    """(O, C, *k) -> (O, K) with K ordered (*k, C), matching ``im2col_last``."""
+    nd = w.ndim - 2
+    return np.ascontiguousarray(w.transpose((0,) + tuple(range(2, 2 + nd)) + (1,))).reshape(
+        w.shape[0], prod(w.shape[1:]))
+
+
+def g_last(g):
+    """(N, O, *out) -> contiguous (N*L, O)."""
+    N, O = g.shape[:2]
+    L = prod(g.shape[2:])
+    return np.ascontiguousarray(g.reshape(N, O, L).transpose(0, 2, 1)).reshape(N * L, O)
+
+
+def conv_last(x, w, b, stride, padding, dilation, out):
+    N = x.shape[0]
+    O, k = w.shape[0], w.shape[2:]
+    cols = im2col_last(x, k, stride, padding, dilation, out, slot="cols")
+    y = np.matmul(cols.reshape(N * prod(out), prod(w.shape[1:])), weight_last(w).T)  # (NL, O)
+    src = y.reshape(N, prod(out), O).transpose(0, 2, 1).reshape((N, O) + tuple(out))
+    res = np.empty((N, O) + tuple(out), y.dtype)
+    if b is None:
+        np.copyto(res, src)
+    else:
+        np.add(src, b.reshape((1, -1) + (1,) * len(out)), out=res)
+    return res
+
+
+def conv_backward_last(x, w, g, stride, padding, dilation):
+    """(grad input, grad weight) of a one-group conv from channels-last columns."""
+    k = w.shape[2:]
+    out = g.shape[2:]
+    gl = g_last(g)                                                      # (N*L, O)
+    wl = weight_last(w)                                                 # (O, K)
+    dcols = np.matmul(gl, wl).reshape((x.shape[0],) + tuple(out) + tuple(k) + (x.shape[1],))
+    gx = col2im_last(dcols, x.shape, k, stride, padding, dilation, out)
+    del dcols
+    cols = im2col_last(x, k, stride, padding, dilation, out, slot="cols")
+    gwo = np.matmul(gl.T, cols.reshape(gl.shape[0], prod(w.shape[1:])))  # (O, K)
+    nd = len(k)
+    gw = gwo.reshape((w.shape[0],) + tuple(k) + (x.shape[1],))
+    gw = np.ascontiguousarray(gw.transpose((0, nd + 1) + tuple(range(1, nd + 1))))
+    return gx, gw
