@@ -93,6 +93,30 @@ def test_sdpa_double_backward_matches_torch():
         _close(e, t, rtol=1e-7, atol=1e-9)
 
 
+
+@pytest.mark.parametrize("kw", [{"is_causal": True}, {"attn_mask": "float_row"},
+                                {"attn_mask": "bool"}])
+def test_sdpa_strided_inputs_and_masks_match_torch(kw):
+    """q/k/v as transposed head views of one projection (the GPT layout), the fused forward and
+    first-order backward against torch."""
+    rng = np.random.default_rng(6)
+    qkv = rng.standard_normal((3, 7, 3 * 8)).astype(np.float32)
+    mask = {"float_row": rng.standard_normal((1, 7)).astype(np.float32),
+            "bool": rng.random((7, 7)) > 0.3}.get(kw.get("attn_mask"))
+    res = []
+    for lib in (torch, ember):
+        t = lib.from_numpy(qkv.copy()).requires_grad_()
+        q, k, v = (a.view(3, 7, 2, 4).transpose(1, 2) for a in t.split(8, dim=2))
+        args = dict(kw)
+        if mask is not None:
+            args["attn_mask"] = lib.from_numpy(mask.copy())
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, **args)
+        (g,) = lib.autograd.grad((out * out).sum(), t)
+        res.append((out.detach().numpy(), g.numpy()))
+    for e, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
+
+
 # -- MultiheadAttention --------------------------------------------------------------------------
 def test_mha_constructor_errors():
     with pytest.raises(AssertionError, match="embed_dim must be divisible by num_heads"):

@@ -90,6 +90,70 @@ def test_batchnorm_double_backward_matches_torch():
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
 
 
+
+@pytest.mark.parametrize("shift", [0.0, 30.0])
+def test_batchnorm_fused_backward_large_mean_and_grad_masks(shift):
+    """The fused kernels (float32, per-channel BLAS sums) on a shifted input; every subset of
+    (input, weight, bias) requiring grad gets torch's gradients."""
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((8, 4, 6, 6)) * 0.5 + shift).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    w, b = rng.standard_normal(4).astype(np.float32), rng.standard_normal(4).astype(np.float32)
+    for req in ((1, 1, 1), (1, 0, 0), (0, 1, 0), (0, 0, 1), (0, 1, 1)):
+        res = []
+        for L in (ember, torch):
+            ts = [L.from_numpy(a.copy()).requires_grad_(bool(r)) for a, r in zip((x, w, b), req)]
+            y = L.nn.functional.batch_norm(ts[0], None, None, ts[1], ts[2], training=True)
+            grads = L.autograd.grad(y, [t for t in ts if t.requires_grad], L.from_numpy(g))
+            res.append([y.detach().numpy()] + [t.numpy() for t in grads])
+        for a, c in zip(*res):
+            np.testing.assert_allclose(a, c, rtol=1e-4, atol=2e-4 * (1 + shift))
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (4, 3, 5), (2, 3, 4, 5)])
+def test_batchnorm_eval_no_grad_fast_path(shape):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal(shape).astype(np.float32)
+    stats = [rng.standard_normal(3).astype(np.float32) for _ in range(4)]
+    stats[1] = np.abs(stats[1]) + 0.1
+    out = []
+    for L in (ember, torch):
+        rm, rv, w, b = (L.from_numpy(a.copy()) for a in stats)
+        with L.no_grad():
+            y = L.nn.functional.batch_norm(L.from_numpy(x.copy()), rm, rv, w, b, training=False)
+        assert y.dtype == L.float32 and not y.requires_grad
+        out.append(y.numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-6, atol=1e-6)
+
+
+def test_groupnorm_fused_backward_grad_masks():
+    rng = np.random.default_rng(5)
+    x = (rng.standard_normal((3, 6, 5, 2)) + 2).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    w, b = rng.standard_normal(6).astype(np.float32), rng.standard_normal(6).astype(np.float32)
+    for req in ((1, 1, 1), (1, 0, 0), (0, 1, 0), (1, 1, 0)):
+        res = []
+        for L in (ember, torch):
+            ts = [L.from_numpy(a.copy()).requires_grad_(bool(r)) for a, r in zip((x, w, b), req)]
+            y = L.nn.functional.group_norm(ts[0], 3, ts[1], ts[2])
+            grads = L.autograd.grad(y, [t for t in ts if t.requires_grad], L.from_numpy(g))
+            res.append([y.detach().numpy()] + [t.numpy() for t in grads])
+        for a, c in zip(*res):
+            np.testing.assert_allclose(a, c, rtol=1e-4, atol=1e-4)
+
+
+
+@pytest.mark.parametrize("m,k", [(5000, 100), (3, 300000), (300000, 3)])
+def test_norm_matvec_pieces(m, k):
+    """The single-threaded pieces of the BLAS matrix-vector sums (large inputs are cut)."""
+    from ember._ops import _norm_kernels as K
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    v, u = rng.standard_normal(k).astype(np.float32), rng.standard_normal(m).astype(np.float32)
+    np.testing.assert_allclose(K._mv(a, v), a.astype(np.float64) @ v, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(K._vm(u, a), u.astype(np.float64) @ a, rtol=1e-4, atol=1e-3)
+
+
 # -- other norms --------------------------------------------------------------------------------
 def test_norm_error_messages():
     x = np.zeros((4, 3, 5), np.float32)

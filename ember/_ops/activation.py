@@ -428,7 +428,19 @@ def _softmax(xp, x, dim):
 
 @_softmax.defvjp
 def _(g, out, x, dim):
+    if not STATE.enabled:  # first order: one fused kernel
+        return _softmax_bwd(g, out, dim=dim)
     return out * (g - (g * out).sum(dim, keepdim=True))
+
+
+@primitive("softmax_backward_data", OTHER, saves=False)
+def _softmax_bwd(xp, g, out, dim):
+    """``out * (g - sum(g * out, dim))`` with one temporary."""
+    t = g * out
+    s = t.sum(axis=dim, keepdims=True)
+    xp.subtract(g, s, out=t)
+    t *= out
+    return t
 
 
 @primitive("log_softmax", OTHER, node_name="LogSoftmaxBackward0", saves=False, save_out=True)
@@ -444,7 +456,18 @@ def _log_softmax(xp, x, dim):
 
 @_log_softmax.defvjp
 def _(g, out, x, dim):
+    if not STATE.enabled:
+        return _log_softmax_bwd(g, out, dim=dim)
     return g - out.exp() * g.sum(dim, keepdim=True)
+
+
+@primitive("log_softmax_backward_data", OTHER, saves=False)
+def _log_softmax_bwd(xp, g, out, dim):
+    """``g - exp(out) * sum(g, dim)`` with one temporary."""
+    t = xp.exp(out)
+    t *= g.sum(axis=dim, keepdims=True)
+    xp.subtract(g, t, out=t)
+    return t
 
 
 def _softmax_front(op, kernel, input, dim, dtype):

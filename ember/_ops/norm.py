@@ -8,8 +8,10 @@ statistics (the standard closed forms, the same as torch's ``*_backward`` kernel
 statistics recomputed differentiably from the input, so double backward works.
 
 Eval-mode batch norm is the per-channel affine ``x * (w * invstd) + (b - mean * w * invstd)``
-(torch's CPU transform), a composite. Float32 stays float32; statistics are reduced with NumPy's
-pairwise sums (torch accumulates in double on CPU: the differences are at float32 rounding).
+(torch's CPU transform): a composite when gradients are needed, else one multiply and one
+in-place add on arrays. Float32 stays float32; per-row/per-channel sums and dots go through
+BLAS matrix-vector products and ``einsum`` (``_norm_kernels.py``; torch accumulates in double
+on CPU: the differences are at float32 rounding).
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from .. import _dtype
 from .._backend import CPU
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import STATE, no_grad
+from ._norm_kernels import (_colsum, _empty, _fast, _mv, _ncdot, _ncl, _nldot, _nlsum,
+                            _per_channel, _rowdot, _rowmean, _vm)
 from .registry import OTHER, export, primitive
 
 __all__ = ["batch_norm", "native_batch_norm", "layer_norm", "native_layer_norm", "group_norm",
@@ -52,26 +56,6 @@ def _opt(*ts):
     return tuple(t for t in ts if t is not None), tuple(t is not None for t in ts)
 
 
-def _empty(x):
-    return xp.empty(0, dtype=x.dtype)
-
-
-def _rowdot(a, b):
-    """Per-row dot products of two (M, K) arrays (BLAS, via batched matmul)."""
-    return xp.matmul(a[:, None, :], b[:, :, None]).reshape(a.shape[0])
-
-
-def _ncdot(a, b):
-    """``sum_l a[n, c, l] * b[n, c, l]`` summed over n: per-channel dots of (N, C, L) arrays."""
-    n, c, l = a.shape
-    return _rowdot(a.reshape(n * c, l), b.reshape(n * c, l)).reshape(n, c).sum(axis=0)
-
-
-def _ncl(x):
-    """The (N, C, L) view of an (N, C, *) array (safe for empty arrays)."""
-    return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
-
-
 def _none_if_empty(t, need):
     return t if need else None
 
@@ -87,7 +71,7 @@ def _bn_train(xp, x, *wb, eps, has):
     x3 = _ncl(x)
     n = N * x3.shape[2]
     with xp.errstate(invalid="ignore", divide="ignore"):
-        mean = x3.sum(axis=2).sum(axis=0) / n
+        mean = _nlsum(x3).sum(axis=0) / n
         xc = x3 - mean[:, None]
         var = _ncdot(xc, xc) / n
         scale = 1 / xp.sqrt(var + eps)
@@ -101,23 +85,32 @@ def _bn_train(xp, x, *wb, eps, has):
 
 @primitive("native_batch_norm_backward", OTHER, nout=3)
 def _bn_bwd(xp, g, x, mean, var, *w, eps, mask):
-    """Fused first-order batch-norm backward: ``(grad_input, grad_weight, grad_bias)``."""
+    """Fused first-order batch-norm backward ``(grad_input, grad_weight, grad_bias)`` as torch's
+    kernel: ``gx = a*g + k*(x - mean) + c`` per channel with ``a = w*invstd``,
+    ``k = -a*invstd^2*dot/n``, ``c = -a*sum_g/n``, ``dot = sum g*(x - mean)`` (centered, so
+    large means don't cancel)."""
     N = x.shape[0]
     x3, g3 = _ncl(x), _ncl(g)
     n = N * x3.shape[2]
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        return _bn_bwd_kernel(g3, x3, mean, var, w[0] if w else None, eps, mask, n, x.shape)
+
+
+def _bn_bwd_kernel(g3, x3, mean, var, w, eps, mask, n, shape):
     invstd = 1 / xp.sqrt(var + eps)
-    sum_g = g3.sum(axis=2).sum(axis=0)
-    xc = x3 - mean[:, None]
-    dot = _ncdot(g3, xc)
-    gx = gw = gb = _empty(x)
+    sum_g = _nlsum(g3).sum(axis=0)
+    gx = gw = gb = _empty(x3)
+    if mask[0] or mask[1]:
+        xc = x3 - mean[:, None]
+        dot = _ncdot(g3, xc)
     if mask[0]:
-        a = invstd * w[0] if w else invstd
+        a = invstd * w if w is not None else invstd
         k = -a * invstd * invstd * dot / n
-        gx = g3 - (sum_g / n)[:, None]
-        gx *= a[:, None]
         xc *= k[:, None]
+        gx = g3 * a[:, None]
         gx += xc
-        gx = gx.reshape(x.shape)
+        gx += (-a * sum_g / n)[:, None]
+        gx = gx.reshape(shape)
     if mask[1]:
         gw = dot * invstd
     if mask[2]:
@@ -217,6 +210,14 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, training, 
 
 
 def _bn_eval(input, weight, bias, running_mean, running_var, eps):
+    x = input._data
+    if x.dtype.type in (xp.float32, xp.float64) and not (STATE.enabled and (
+            input._requires_grad or (weight is not None and weight._requires_grad) or
+            (bias is not None and bias._requires_grad))) and all(
+            t is None or t._data.dtype == x.dtype
+            for t in (weight, bias, running_mean, running_var)):
+        return _make(_bn_eval_kernel(x, weight, bias, running_mean._data, running_var._data,
+                                     eps))
     C = input.shape[1]
     shape = (1, C) + (1,) * (input.dim() - 2)
     invstd = (running_var.detach() + eps).rsqrt()
@@ -225,6 +226,21 @@ def _bn_eval(input, weight, bias, running_mean, running_var, eps):
     if bias is not None:
         shift = shift + bias
     return input * scale.reshape(shape) + shift.reshape(shape)
+
+
+def _bn_eval_kernel(x, weight, bias, mean, var, eps):
+    """No-grad eval batch norm on arrays: one multiply and one in-place add per element."""
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        scale = 1 / xp.sqrt(var.reshape(-1) + eps)
+    if weight is not None:
+        scale *= weight._data.reshape(-1)
+    shift = mean.reshape(-1) * -scale
+    if bias is not None:
+        shift += bias._data.reshape(-1)
+    x3 = _ncl(x)
+    out = x3 * scale[:, None]
+    out += shift[:, None]
+    return out.reshape(x.shape)
 
 
 def batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps,
@@ -289,21 +305,6 @@ def _ln(xp, x, *wb, k, eps, has, stat_shape):
     return xc.reshape(x.shape), mean.reshape(stat_shape), rstd.reshape(stat_shape)
 
 
-def _rowmean(a):
-    """Row means of an (M, K) array as one BLAS matrix-vector product."""
-    k = a.shape[1]
-    if a.dtype.kind != "f" or not a.size:
-        return a.mean(axis=1)
-    return a @ xp.full(k, 1 / k, a.dtype)
-
-
-def _colsum(a):
-    """Column sums of an (M, K) array (BLAS)."""
-    if a.dtype.kind != "f" or not a.size:
-        return a.sum(axis=0)
-    return xp.ones(a.shape[0], a.dtype) @ a
-
-
 @primitive("native_layer_norm_backward", OTHER, nout=3)
 def _ln_bwd(xp, g, x, mean, rstd, *w, k, mask):
     """torch's closed form: ``gx = a*gxhat + s*x + c`` per row with ``a = rstd``,
@@ -316,12 +317,12 @@ def _ln_bwd(xp, g, x, mean, rstd, *w, k, mask):
     t = x.dtype.type
     if mask[1]:
         gxm = g2 * x2
-        gw = (rstd @ gxm - (rstd * mean) @ g2).reshape(w[0].shape)
+        gw = (_vm(rstd, gxm) - _vm(rstd * mean, g2)).reshape(w[0].shape)
     if mask[2]:
         gb = _colsum(g2).reshape(w[0].shape if w else (-1,))
     if mask[0]:
         gxhat = g2 * w[0].reshape(-1) if w else g2.copy()
-        db = gxhat @ xp.ones(k, x.dtype) if k else xp.zeros(m, x.dtype)
+        db = _mv(gxhat, xp.ones(k, x.dtype)) if k else xp.zeros(m, x.dtype)
         ds = _rowdot(gxhat, x2)
         s = (mean * db - ds) * (rstd * rstd * rstd) / t(k)
         c = -s * mean - rstd * db / t(k)
@@ -397,20 +398,19 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, cudnn
 @primitive("native_group_norm", OTHER, node_name="NativeGroupNormBackward0", nout=3,
            save_out=True, diff_outputs=(True, False, False))
 def _gn(xp, x, *wb, groups, eps, has):
-    """``(out, mean, rstd)`` with statistics of shape (N, groups)."""
+    """``(out, mean, rstd)`` with statistics of shape (N, groups); the output is one per-(n, c)
+    scale (``rstd * w``) and the bias applied to the centered input in place."""
     w = wb[0] if has[0] else None
     b = wb[-1] if has[1] else None
     N, C = x.shape[0], x.shape[1]
     k = x.size // (N * groups) if N * groups else C // groups * math.prod(x.shape[2:])
     xg = x.reshape(N * groups, k)
     with xp.errstate(invalid="ignore", divide="ignore"):
-        mean = xg.mean(axis=1) if k else xp.full(xg.shape[0], xp.nan, x.dtype)
+        mean = _rowmean(xg) if k else xp.full(xg.shape[0], xp.nan, x.dtype)
         xc = xg - mean[:, None]
         rstd = 1 / xp.sqrt(_rowdot(xc, xc) / k + eps)
-    xc *= rstd[:, None]
     y3 = _ncl(xc.reshape(x.shape))
-    if w is not None:
-        y3 *= w[:, None]
+    y3 *= _per_channel(rstd.reshape(N, groups), w, C)[:, :, None]
     if b is not None:
         y3 += b[:, None]
     return y3.reshape(x.shape), mean.reshape(N, groups), rstd.reshape(N, groups)
@@ -418,25 +418,40 @@ def _gn(xp, x, *wb, groups, eps, has):
 
 @primitive("native_group_norm_backward", OTHER, nout=3)
 def _gn_bwd(xp, g, x, mean, rstd, *w, groups, mask):
-    N, C = x.shape[0], x.shape[1]
-    k = C // groups * math.prod(x.shape[2:])
-    xhat = x.reshape(N * groups, k) - mean.reshape(-1, 1)
-    xhat *= rstd.reshape(-1, 1)
-    g3, xhat3 = _ncl(g), _ncl(xhat.reshape(x.shape))
-    gx = gw = gb = _empty(x)
+    """torch's closed form per (n, group): ``gx = rstd*w*g + s*x + c`` with
+    ``s = rstd^3 (mean*A - B) / k``, ``c = -s*mean - rstd*A / k`` (``A``/``B``: group sums of
+    ``w * sum_l g`` and ``w * sum_l g*x``), from per-(n, c) sums; ``x - mean`` is not formed."""
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        return _gn_bwd_kernel(_ncl(g), _ncl(x), mean, rstd, w[0] if w else None, groups, mask,
+                              x.shape)
+
+
+def _gn_bwd_kernel(g3, x3, mean, rstd, w, G, mask, shape):
+    N, C, L = x3.shape
+    cg = C // G
+    k = cg * L
+    mu, r = mean.reshape(N, G), rstd.reshape(N, G)
+    if not _fast(x3):  # half precision / empty: center first (no cancellation-prone form)
+        x3 = (x3.reshape(N, G, k) - mu[:, :, None]).reshape(N, C, L)
+        mu = xp.zeros_like(mu)
+    db = _nlsum(g3)
+    ds = _nldot(g3, x3)
+    gx = gw = gb = _empty(x3)
     if mask[1]:
-        gw = _ncdot(g3, xhat3)
+        gw = ((ds - _per_channel(mu, None, C) * db) * _per_channel(r, None, C)).sum(axis=0)
     if mask[2]:
-        gb = g3.sum(axis=2).sum(axis=0)
+        gb = db.sum(axis=0)
     if mask[0]:
-        gxhat = (g3 * w[0][:, None] if w else g3).reshape(N * groups, k)
-        c1 = gxhat.mean(axis=1, keepdims=True)
-        c2 = _rowdot(gxhat, xhat)[:, None] / k
-        xhat *= c2
-        gx = gxhat - xhat
-        gx -= c1
-        gx *= rstd.reshape(-1, 1)
-        gx = gx.reshape(x.shape)
+        if w is not None:
+            db, ds = db * w, ds * w
+        A, B = db.reshape(N, G, cg).sum(axis=2), ds.reshape(N, G, cg).sum(axis=2)
+        s = r * r * r * (mu * A - B) / k
+        c = -s * mu - r * A / k
+        gx = g3 * _per_channel(r, w, C)[:, :, None]
+        tmp = x3 * _per_channel(s, None, C)[:, :, None]
+        gx += tmp
+        gx += _per_channel(c, None, C)[:, :, None]
+        gx = gx.reshape(shape)
     return gx, gw, gb
 
 
