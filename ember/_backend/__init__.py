@@ -66,7 +66,7 @@ def set_num_threads(n: int) -> None:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return
-    threadpool_limits(limits=int(n))
+    threadpool_limits(limits=int(n), user_api="blas")  # NumPy's BLAS, not other libraries' OpenMP
 
 
 def get_num_threads() -> int:
