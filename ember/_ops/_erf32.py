@@ -1,6 +1,8 @@
 """Float32 kernels for erf and GELU, evaluated in float32 with in-place ufuncs.
 
-The tail ``Phi(-a) = 0.5 * erfc(a / sqrt(2)) = exp(-a^2 / 2) * P(a) / Q(a)`` (a >= 0) uses one
+GELU's ``Phi(-a)`` is ``exp(-a^2 / 2)`` times a degree-5 polynomial in ``t = 1 / (1 + c a)``
+(absolute error 1.4e-7 in ``Phi`` and in ``a Phi(-a)``; torch's own float32 GELU is ~1e-6 off).
+erf's tail ``Phi(-a) = 0.5 * erfc(a / sqrt(2)) = exp(-a^2 / 2) * P(a) / Q(a)`` (a >= 0) uses one
 rational approximation of ``erfcx`` fitted on [0, 9.3] (relative error 5e-9 before float32
 rounding), so ``Phi`` is accurate in both tails with no cancellation for negative ``x``. erf
 adds an odd polynomial for ``|x| < 0.9`` (relative error 1.2e-8), where ``1 - erfc`` would
@@ -13,9 +15,6 @@ import numpy as np
 __all__ = ["gelu_f32", "erf_f32"]
 
 _f = np.float32
-# Phi(-a) = exp(-a^2/2) * P(a) / Q(a): P descending, Q monic descending (leading 1 implied)
-_PA = tuple(map(_f, (0.398948102, 3.97185166, 18.0234895, 43.3376463, 49.774555)))
-_QA = tuple(map(_f, (9.95670353, 46.1615188, 118.803858, 166.104025, 99.5491095)))
 # erfc(t) = exp(-t^2) * P(t) / Q(t) (the same fit in t = a / sqrt(2))
 _PT = tuple(map(_f, (0.564197817, 3.97185166, 12.7445316, 21.6688231, 17.5979627)))
 _QT = tuple(map(_f, (7.04045258, 23.0807594, 42.0035066, 41.5260062, 17.5979626)))
@@ -25,7 +24,12 @@ _S = tuple(map(_f, (-0.0006090385669652469, 0.0050119685806903, -0.0267789136228
 _INV_SQRT_2PI = _f(0.3989422804014327)
 _HALF_NEG = _f(-0.5)
 _ONE = _f(1.0)
-_BLOCK = 1 << 15
+_BLOCK = 1 << 16  # ~6 float32 buffers of 256 KB stay in a 2 MB L2
+# GELU: Phi(-a) = exp(-a^2/2) * M(t), t = 1 / (1 + _GP a), M a degree-5 polynomial (no constant)
+# fitted to absolute error <= 1.4e-7 in both Phi(-a) and a * Phi(-a) over a >= 0
+_GP = _f(0.33)
+_GC = tuple(map(_f, (-0.11000217345673169, 0.3771102030196483, -0.09362603946353429,
+                     0.20484858031392675, 0.12166956523716452)))
 
 
 def _ratio(a, p, q, pc, qc):
@@ -44,23 +48,32 @@ def _ratio(a, p, q, pc, qc):
 
 def _gelu_block(x, out, d, a, e, q):
     np.abs(x, out=a)
-    np.minimum(a, _f(14.0), out=a)          # P, Q stay finite; Phi(-14) is 0 in float32
+    np.multiply(a, _GP, out=q)
+    q += _ONE
+    np.divide(_ONE, q, out=q)               # t = 1 / (1 + c a): 0 at |x| = inf, no clamp
+    p = out if d is None else d             # scratch for the tail
+    np.multiply(q, _GC[0], out=p)
+    for c in _GC[1:]:
+        p += c
+        p *= q                              # p = M(t), Phi(-a) = exp(-a^2 / 2) * M(t)
     np.multiply(x, x, out=e)
     e *= _HALF_NEG
     np.exp(e, out=e)                        # exp(-x^2 / 2)
-    p = out if d is None else d             # scratch for the tail
-    _ratio(a, p, q, _PA, _QA)
     p *= e                                  # p = Phi(-|x|)
+    if d is None:                           # x Phi(x) = relu(x) - |x| Phi(-|x|)
+        p *= a
+        np.maximum(x, _f(0.0), out=a)
+        np.subtract(a, p, out=out)
+        return
     # Phi(x) = H(x) - copysign(p, x), H = 0.5 + copysign(0.5, x) (0 for -0.0): no where=
     np.copysign(_f(0.5), x, out=q)
     q += _f(0.5)
     np.copysign(p, x, out=p)
     q -= p                                  # q = Phi(x)
     np.multiply(x, q, out=out)
-    if d is not None:                       # d = Phi(x) + x * phi(x)
-        e *= x
-        e *= _INV_SQRT_2PI
-        np.add(e, q, out=d)
+    e *= x                                  # d = Phi(x) + x * phi(x)
+    e *= _INV_SQRT_2PI
+    np.add(e, q, out=d)
 
 
 def gelu_f32(x, grad: bool):
