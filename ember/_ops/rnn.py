@@ -96,15 +96,62 @@ def _final(xp, buf, sizes, reverse):
 
 
 # -- LSTM -----------------------------------------------------------------------------------
+# The LSTM runs transposed: each step's gates are one contiguous ``(4H, bs)`` block (``W @ h^T``
+# is much faster in OpenBLAS than ``h @ W^T`` at these shapes, and every gate is a contiguous
+# ``(H, bs)`` slab for the ufuncs). The saved ``gates``/``cell``/``tcell`` hold those blocks
+# back to back (step ``s:s+bs`` at flat offset ``s * width``).
 _LSTM_DIFF = (True, True, True, False, False, False)
+
+
+def _blk(buf, s, bs):
+    """Step ``s:s+bs`` of a block-transposed buffer ``(N, W)``: a contiguous ``(W, bs)`` view."""
+    w = buf.shape[1]
+    return buf.reshape(-1)[s * w:(s + bs) * w].reshape(w, bs)
+
+
+def _cprev(xp, cell, c0, prev, bs):
+    """The transposed ``(H, bs)`` cell state a step reads (see ``_prev``)."""
+    if prev is None:
+        return c0[:bs].T
+    ps, pbs = prev
+    b = _blk(cell, ps, pbs)
+    if bs <= pbs:
+        return b[:, :bs]
+    return xp.concatenate([b, c0[pbs:bs].T], axis=1)
+
+
+def _final_t(xp, cell, sizes, reverse):
+    """``c_n`` ``(B, H)`` from the block-transposed cell buffer."""
+    if not sizes:
+        return xp.empty((0, cell.shape[1]), cell.dtype)
+    steps = _steps(sizes, reverse)
+    if all(b == sizes[0] for b in sizes):
+        return _blk(cell, *steps[-1]).T.copy()
+    res = xp.empty((sizes[0], cell.shape[1]), cell.dtype)
+    for s, bs in steps:
+        res[:bs] = _blk(cell, s, bs).T
+    return res
+
+
+def _untranspose(xp, buf, sizes):
+    """A block-transposed ``(N, W)`` buffer in plain row-major layout."""
+    b0 = sizes[0] if sizes else 0
+    if all(b == b0 for b in sizes):
+        t, w = len(sizes), buf.shape[1]
+        return xp.ascontiguousarray(buf.reshape(t, w, b0).transpose(0, 2, 1)).reshape(-1, w)
+    res, s = xp.empty_like(buf), 0
+    for bs in sizes:
+        res[s:s + bs] = _blk(buf, s, bs).T
+        s += bs
+    return res
 
 
 @primitive("lstm_layer", OTHER, node_name="LstmBackward0", nout=6, save_out=True,
            diff_outputs=_LSTM_DIFF)
 def _lstm_layer(xp, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
-    """Outputs ``(out, h_n, c_n, gates, cell, tanh(cell))``; gates post-activation, columns
-    ``i, f, o, g``. The sigmoid rows of ``W_hh`` are negated once so each step's sigmoid is
-    ``1 / (1 + exp(pre))``: three ufunc calls."""
+    """Outputs ``(out, h_n, c_n, gates, cell, tanh(cell))``; the last three block-transposed,
+    gates post-activation in row order ``i, f, o, g``. The sigmoid rows of ``W_hh`` are negated
+    once so each step's sigmoid is ``1 / (1 + exp(pre))``: three ufunc calls."""
     n, hs = xw.shape[0], c0.shape[1]
     ps, dt = h0.shape[1], xw.dtype
     h2, h3 = 2 * hs, 3 * hs
@@ -112,33 +159,35 @@ def _lstm_layer(xp, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
     tcell, out = xp.empty((n, hs), dt), xp.empty((n, ps), dt)
     w = _ifog(xp, w_hh, hs)
     w[:h3] *= -1
-    whh_t = xp.ascontiguousarray(w.T)  # BLAS is much faster on a contiguous right operand
-    whr_t = xp.ascontiguousarray(w_hr.T) if w_hr is not None else None
+    tmp = xp.empty(hs * (sizes[0] if sizes else 0), dt)
     prev = None
     with xp.errstate(over="ignore"):
         for s, bs in _steps(sizes, reverse):
             e = s + bs
-            hp, cp = _prev(xp, out, h0, prev, bs), _prev(xp, cell, c0, prev, bs)
-            g, x = gates[s:e], xw[s:e]
-            xp.matmul(hp, whh_t, out=g)
-            g[:, :h2] -= x[:, :h2]
-            g[:, h2:h3] -= x[:, h3:]
-            g[:, h3:] += x[:, h2:h3]
-            sg = g[:, :h3]
+            hp, cp = _prev(xp, out, h0, prev, bs), _cprev(xp, cell, c0, prev, bs)
+            g, x = _blk(gates, s, bs), xw[s:e]
+            xp.matmul(w, hp.T, out=g)
+            g[:h2] -= x[:, :h2].T
+            g[h2:h3] -= x[:, h3:].T
+            g[h3:] += x[:, h2:h3].T
+            sg = g[:h3]
             xp.exp(sg, out=sg)
             sg += 1
             xp.reciprocal(sg, out=sg)
-            xp.tanh(g[:, h3:], out=g[:, h3:])
-            cn, tc = cell[s:e], tcell[s:e]
-            xp.multiply(g[:, hs:h2], cp, out=cn)
-            cn += g[:, :hs] * g[:, h3:]
+            gg = g[h3:]
+            xp.tanh(gg, out=gg)
+            cn, tc, t = _blk(cell, s, bs), _blk(tcell, s, bs), tmp[:hs * bs].reshape(hs, bs)
+            xp.multiply(g[hs:h2], cp, out=cn)
+            xp.multiply(g[:hs], gg, out=t)
+            cn += t
             xp.tanh(cn, out=tc)
-            if whr_t is None:
-                xp.multiply(g[:, h2:h3], tc, out=out[s:e])
+            if w_hr is None:
+                xp.multiply(g[h2:h3], tc, out=out[s:e].T)
             else:
-                xp.matmul(g[:, h2:h3] * tc, whr_t, out=out[s:e])
+                xp.multiply(g[h2:h3], tc, out=t)
+                xp.matmul(t.T, w_hr.T, out=out[s:e])
             prev = (s, bs)
-    return (out, _final(xp, out, sizes, reverse), _final(xp, cell, sizes, reverse), gates,
+    return (out, _final(xp, out, sizes, reverse), _final_t(xp, cell, sizes, reverse), gates,
             cell, tcell)
 
 
@@ -147,47 +196,54 @@ def _lstm_layer_backward(xp, dout, dhn, dcn, h0, c0, w_hh, out, cell, gates, tce
                          *, sizes, reverse):
     n, hs = tcell.shape
     h2, h3 = 2 * hs, 3 * hs
-    cprev = _gather_prev(xp, cell, c0, sizes, reverse)
-    dgates = xp.empty_like(gates)               # torch's order i, f, g, o
-    dh, dc = _state(xp, dhn), _state(xp, dcn)
+    dt = gates.dtype
+    dgt = xp.empty((n, 4 * hs), dt)              # block-transposed, torch's order i, f, g, o
+    w_t = xp.ascontiguousarray(w_hh.T)           # dh^T = W^T @ dgates^T: the fast layout
+    dh, dc = xp.array(dhn.T, dt, order="C"), xp.array(dcn.T, dt, order="C")
+    b0 = sizes[0] if sizes else 0
+    ds, t1 = xp.empty((h3, b0), dt), xp.empty((hs, b0), dt)
+    dht = xp.empty((dh.shape[0], b0), dt)
     dhp = xp.empty_like(dout) if w_hr is not None else None
-    for s, bs in reversed(_steps(sizes, reverse)):
-        # per step, on cache-resident slices (cheaper than whole-sequence factor arrays)
+    oc = xp.empty((n, hs), dt) if w_hr is not None else None
+    steps = _steps(sizes, reverse)
+    for k in range(len(steps) - 1, -1, -1):
+        s, bs = steps[k]
         e = s + bs
-        g, tc, d = gates[s:e], tcell[s:e], dgates[s:e]
-        sg, gg, o = g[:, :h3], g[:, h3:], g[:, h2:h3]     # saved order i, f, o, g
-        ds = 1 - sg
-        ds *= sg                                          # sigmoid'(i, f, o)
-        dgg = gg * gg
-        xp.subtract(1, dgg, out=dgg)                      # tanh'(g)
-        dht = dh[:bs] + dout[s:e]
+        g, tc = _blk(gates, s, bs), _blk(tcell, s, bs)
+        cp = _cprev(xp, cell, c0, steps[k - 1] if k else None, bs)
+        d = _blk(dgt, s, bs)
+        sg, gg, o = g[:h3], g[h3:], g[h2:h3]      # saved order i, f, o, g
+        dsk, a = ds[:, :bs], t1[:, :bs]
+        xp.subtract(1, sg, out=dsk)
+        dsk *= sg                                  # sigmoid'(i, f, o)
+        dhk = dht[:, :bs]
+        xp.add(dh[:, :bs], dout[s:e].T, out=dhk)
         if w_hr is not None:
-            dhp[s:e] = dht
-            dht = dht @ w_hr
-        t2 = tc * tc
-        xp.subtract(1, t2, out=t2)
-        t2 *= o
-        t2 *= dht
-        dct = dc[:bs]
-        dct += t2
-        x = d[:, h3:]
-        xp.multiply(dht, tc, out=x)
-        x *= ds[:, h2:]
-        x = d[:, :hs]
-        xp.multiply(dct, gg, out=x)
-        x *= ds[:, :hs]
-        x = d[:, hs:h2]
-        xp.multiply(dct, cprev[s:e], out=x)
-        x *= ds[:, hs:h2]
-        x = d[:, h2:h3]
-        xp.multiply(dct, g[:, :hs], out=x)
-        x *= dgg
-        dct *= g[:, hs:h2]
-        xp.matmul(d, w_hh, out=dh[:bs])
+            dhp[s:e] = dhk.T
+            xp.multiply(o, tc, out=oc[s:e].T)
+            dhk = w_hr.T @ dhk
+        xp.multiply(tc, tc, out=a)
+        xp.subtract(1, a, out=a)
+        a *= o
+        a *= dhk
+        dck = dc[:, :bs]
+        dck += a
+        xp.multiply(dhk, tc, out=a)
+        xp.multiply(a, dsk[h2:], out=d[h3:])          # o
+        xp.multiply(dck, gg, out=a)
+        xp.multiply(a, dsk[:hs], out=d[:hs])          # i
+        xp.multiply(dck, cp, out=a)
+        xp.multiply(a, dsk[hs:h2], out=d[hs:h2])      # f
+        xp.multiply(gg, gg, out=a)
+        xp.subtract(1, a, out=a)
+        a *= g[:hs]
+        xp.multiply(dck, a, out=d[h2:h3])             # g
+        dck *= g[hs:h2]
+        xp.matmul(w_t, d, out=dh[:, :bs])
+    dgates = _untranspose(xp, dgt, sizes)
     dw_hh = dgates.T @ _gather_prev(xp, out, h0, sizes, reverse)
-    dw_hr = dhp.T @ (gates[:, h2:h3] * tcell) if w_hr is not None else \
-        xp.zeros((0,), gates.dtype)
-    return dgates, dh, dc, dw_hh, dw_hr
+    dw_hr = dhp.T @ oc if w_hr is not None else xp.zeros((0,), dt)
+    return dgates, dh.T.copy(), dc.T.copy(), dw_hh, dw_hr
 
 
 @_lstm_layer.defvjp
