@@ -117,6 +117,28 @@ def test_sdpa_strided_inputs_and_masks_match_torch(kw):
         np.testing.assert_allclose(e, t, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("kw", [{"is_causal": True}, {}, {"is_causal": True, "dropout_p": 0.2}])
+def test_sdpa_unmasked_fast_path_matches_torch(kw):
+    """The unmasked path (preallocated outputs; unnormalized weights without grad): forward,
+    no-grad forward and first-order backward with only some inputs requiring grad."""
+    rng = np.random.default_rng(7)
+    arrs = [rng.standard_normal((5, 3, 96, 16)).astype(np.float32) for _ in range(3)]
+    res = []
+    for lib in (torch, ember):
+        q, k, v = (lib.from_numpy(a.copy()) for a in arrs)
+        k.requires_grad_()
+        v.requires_grad_()
+        lib.manual_seed(3)
+        with lib.no_grad():
+            ng = lib.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+        lib.manual_seed(3)
+        out = lib.nn.functional.scaled_dot_product_attention(q, k, v, **kw)
+        gk, gv = lib.autograd.grad((out * out).sum(), (k, v))
+        res.append([a.detach().numpy() for a in (ng, out, gk, gv)])
+    for e, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(e, t, rtol=1e-4, atol=1e-5)
+
+
 # -- MultiheadAttention --------------------------------------------------------------------------
 def test_mha_constructor_errors():
     with pytest.raises(AssertionError, match="embed_dim must be divisible by num_heads"):

@@ -19,6 +19,8 @@ from ..._ops.creation import empty, zeros
 from ..._ops.registry import OTHER, primitive, sum_to
 from ..._tensor import Tensor
 from ...autograd.grad_mode import STATE
+from ._sdpa_kernels import (causal_bias, rowdots, sdpa_bwd_fast, sdpa_fast, softmax_rows,
+                            splittable)
 from .activation import softmax
 from .dropout import dropout
 from .linear import linear
@@ -27,7 +29,6 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "_can
            "_none_or_dtype", "_mha_shape_check", "_in_projection_packed", "_in_projection"]
 
 xp = CPU.xp
-_CAUSAL = {}
 _TORCH_DT = {"float32": "float", "float64": "double", "float16": "c10::Half",
              "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
              "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
@@ -36,22 +37,6 @@ _TORCH_DT = {"float32": "float", "float64": "double", "float16": "c10::Half",
 
 def _dtname(t) -> str:
     return _TORCH_DT.get(t.dtype.name if hasattr(t.dtype, "name") else str(t.dtype), "?")
-
-
-def _causal_bias(L, S, dtype, transposed=False):
-    """``0`` on and below the diagonal, ``-inf`` above (torch's ``ones(L, S).tril()``); with
-    ``transposed`` its contiguous (S, L) transpose."""
-    key = (L, S, dtype.str, transposed)
-    b = _CAUSAL.get(key)
-    if b is None:
-        b = xp.where(xp.tri(L, S, dtype=bool), dtype.type(0), dtype.type(-xp.inf))
-        if transposed:
-            b = xp.ascontiguousarray(b.T)
-        b.flags.writeable = False
-        if len(_CAUSAL) > 64:
-            _CAUSAL.clear()
-        _CAUSAL[key] = b
-    return b
 
 
 def _arr_sum_to(a, shape):
@@ -64,22 +49,22 @@ def _arr_sum_to(a, shape):
 
 
 @primitive("scaled_dot_product_attention", OTHER, node_name="ScaledDotProductAttentionBackward0",
-           nout=2, save_out=True, diff_outputs=(True, False))
-def _sdpa(xp, q, k, v, *extra, scale, causal, has_mask, has_drop):
-    """``(out, probs)``: probs are the softmax weights before dropout (saved for backward).
+           nout=3, save_out=True, diff_outputs=(True, False, False))
+def _sdpa(xp, q, k, v, *extra, scale, causal, has_mask, has_drop, grad):
+    """``(out, p, r)``: ``p`` the softmax weights before dropout (saved for backward) and ``r``
+    their reciprocal row sums (0 for fully masked rows). Without ``grad`` (nothing will be
+    saved) ``p`` stays unnormalized and ``r`` scales the (L, E) result instead.
 
-    The scores are computed transposed, ``k @ q^T`` (..., S, L), and used through their
-    (..., L, S) view: NumPy's row reductions and row broadcasts are several times faster along
-    a strided last axis than along a contiguous short one."""
+    See ``_sdpa_kernels`` for the layout and the threaded fast path."""
+    if not has_mask and splittable(q, k, v, extra):
+        return sdpa_fast(q, k, v, extra[-1] if has_drop else None, scale, causal, grad)
     st = xp.matmul(k, xp.swapaxes(q * q.dtype.type(scale), -1, -2))
     s = xp.swapaxes(st, -1, -2)
     L, S = s.shape[-2:]
     if causal:
-        st += _causal_bias(L, S, s.dtype, transposed=True)
-    masked = causal
+        st += causal_bias(L, S, s.dtype, transposed=True)
     if has_mask:
         m = extra[0]
-        masked = True
         if m.dtype == bool:
             s = xp.where(m, s, s.dtype.type(-xp.inf))
         elif s.shape == xp.broadcast_shapes(s.shape, m.shape):
@@ -87,51 +72,39 @@ def _sdpa(xp, q, k, v, *extra, scale, causal, has_mask, has_drop):
         else:
             s = s + m
     if S:
-        mx = s.max(axis=-1, keepdims=True)
-        if masked and not xp.isfinite(mx).all():  # torch's _safe_softmax: all -inf rows -> 0
-            mx[~xp.isfinite(mx)] = 0
-        s -= mx
-        xp.exp(s, out=s)
-        tot = s.sum(axis=-1, keepdims=True)
-        if masked:
-            tot[tot == 0] = 1
-        s /= tot
-    p = s
-    if has_drop:
-        pd = p * extra[-1]
+        r = softmax_rows(s, causal or has_mask, grad)
     else:
-        pd = p
-    return xp.matmul(pd, v), p
+        r = xp.zeros(s.shape[:-1] + (1,), s.dtype)
+    out = xp.matmul(s * extra[-1] if has_drop else s, v)
+    if not grad:
+        out *= r
+    return out, s, r
 
 
 @primitive("scaled_dot_product_attention_backward", OTHER, nout=4)
-def _sdpa_bwd(xp, g, out, p, q, k, v, *extra, scale, has_mask, has_drop, need):
+def _sdpa_bwd(xp, g, out, p, r, q, k, v, *extra, scale, has_mask, has_drop, need):
     """First-order gradients ``(dq, dk, dv, dmask)`` from the saved weights, on arrays; ``dP``
     is formed transposed like the forward scores (fast row reductions/broadcasts)."""
     drop = extra[-1] if has_drop else None
+    e = xp.empty(0, dtype=g.dtype)
+    if not has_mask and splittable(q, k, v, extra):
+        dq, dk, dv = sdpa_bwd_fast(g, out, p, q, k, v, drop, scale, need)
+        return (e if dq is None else dq, e if dk is None else dk, e if dv is None else dv, e)
     pd = p * drop if has_drop else p
     dv = _arr_sum_to(xp.matmul(xp.swapaxes(pd, -1, -2), g), v.shape) if need[2] else None
     ds = xp.swapaxes(xp.matmul(v, xp.swapaxes(g, -1, -2)), -1, -2)
     if has_drop:
         ds *= drop
     # sum_j dP_ij P_ij == g_i . out_i (dropout included): the flash-attention shortcut
-    ds -= _rowdots(g, out)[..., None]
+    ds -= rowdots(g, out)[..., None]
     ds *= p
     dm = _arr_sum_to(ds, extra[0].shape) if need[3] else None
     sc = ds.dtype.type(scale)  # folded into the (smaller) L x E / S x E products
     dq = _arr_sum_to(_scaled(xp.matmul(ds, k), sc), q.shape) if need[0] else None
     dk = _arr_sum_to(_scaled(xp.matmul(xp.swapaxes(ds, -1, -2), q), sc),
                      k.shape) if need[1] else None
-    e = xp.empty(0, dtype=g.dtype)
     return (e if dq is None else dq, e if dk is None else dk, e if dv is None else dv,
             e if dm is None else dm)
-
-
-def _rowdots(a, b):
-    """``sum(a * b, -1)`` of two (..., L, E) arrays (batched BLAS dots of the rows)."""
-    if a.dtype.type not in (xp.float32, xp.float64) or not a.size:
-        return (a * b).sum(axis=-1)
-    return xp.matmul(a[..., None, :], b[..., :, None])[..., 0, 0]
 
 
 def _scaled(a, sc):
@@ -140,7 +113,7 @@ def _scaled(a, sc):
 
 
 @_sdpa.defvjp
-def _sdpa_vjp(g, out, q, k, v, *extra, scale, causal, has_mask, has_drop):
+def _sdpa_vjp(g, out, q, k, v, *extra, scale, causal, has_mask, has_drop, grad):
     g = g[0]
     mask = extra[0] if has_mask else None
     drop = extra[-1] if has_drop else None
@@ -148,7 +121,7 @@ def _sdpa_vjp(g, out, q, k, v, *extra, scale, causal, has_mask, has_drop):
     need = (q._requires_grad, k._requires_grad, v._requires_grad,
             bool(fmask and mask._requires_grad))
     if not STATE.enabled:
-        res = _sdpa_bwd(g, out[0], out[1], q, k, v, *extra, scale=scale, has_mask=has_mask,
+        res = _sdpa_bwd(g, out[0], out[1], out[2], q, k, v, *extra, scale=scale, has_mask=has_mask,
                         has_drop=has_drop, need=need)
         grads = tuple(r if n else None for r, n in zip(res, need))
         return grads[:3] + ((grads[3],) if has_mask else ()) + ((None,) if has_drop else ())
@@ -174,7 +147,7 @@ def _probs(q, k, mask, scale, causal):
     s = q.matmul(k.transpose(-2, -1)) * scale
     L, S = s.shape[-2:]
     if causal:
-        s = s + _tensor(_causal_bias(L, S, s._data.dtype))
+        s = s + _tensor(causal_bias(L, S, s._data.dtype))
     if mask is not None:
         if mask.dtype.is_floating_point:
             s = s + mask
@@ -258,8 +231,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             value = value.repeat_interleave(hq // hv, -3)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    batch = _bshape(tuple(query.shape[:-2]), tuple(key.shape[:-2]))
-    _bshape(tuple(key.shape[:-2]), tuple(value.shape[:-2]))
+    batch, kb, vb = query._data.shape[:-2], key._data.shape[:-2], value._data.shape[:-2]
+    if not batch == kb == vb:  # the common equal-batch case needs no broadcast check
+        batch = _bshape(batch, kb)
+        _bshape(kb, vb)
     extra = ()
     if attn_mask is not None:
         shape = _bshape(batch + (L, S), tuple(attn_mask.shape))
@@ -283,8 +258,10 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         dt = query.dtype
         query, key, value = query.float(), key.float(), value.float()
         extra = tuple(t.float() if t.dtype.is_floating_point else t for t in extra)
+    grad = STATE.enabled and (query._requires_grad or key._requires_grad or
+                              value._requires_grad or any(t._requires_grad for t in extra))
     out = _sdpa(query, key, value, *extra, scale=scale, causal=bool(is_causal),
-                has_mask=attn_mask is not None, has_drop=has_drop)[0]
+                has_mask=attn_mask is not None, has_drop=has_drop, grad=grad)[0]
     return out.to(dt) if low else out
 
 
