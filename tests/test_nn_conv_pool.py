@@ -67,6 +67,35 @@ def test_conv_double_backward_matches_torch(fn, kw):
         np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-8)
 
 
+
+@pytest.mark.parametrize("nd,cin,cout,k,kw", [
+    (2, 4, 4, 3, dict(padding=1)),                       # stride-1 flat-shift kernels, C >= O
+    (2, 5, 3, 3, dict(padding=2, dilation=2, bias=True)),
+    (2, 4, 4, 2, dict()),                                # even kernel, no padding
+    (1, 4, 2, 5, dict(padding=2, bias=True)),
+    (3, 3, 3, 3, dict(padding=1)),
+    (2, 4, 4, 3, dict(padding=1, dilation=2, output_padding=1, transposed=True)),
+    (2, 3, 5, 3, dict(padding=1, transposed=True)),
+])
+def test_conv_stride1_paths_double_backward_match_torch(nd, cin, cout, k, kw):
+    kw = dict(kw)
+    transposed, bias = kw.pop("transposed", False), kw.pop("bias", False)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, cin) + (9,) * nd)
+    w = rng.standard_normal(((cin, cout) if transposed else (cout, cin)) + (k,) * nd)
+    b = rng.standard_normal(cout)
+    res = []
+    for lib, F in ((torch, TF), (ember, EF)):
+        X, W, B = (lib.from_numpy(a.copy()).requires_grad_() for a in (x, w, b))
+        fn = getattr(F, f"conv_transpose{nd}d" if transposed else f"conv{nd}d")
+        y = fn(X, W, B if bias else None, **kw)
+        gx, gw = lib.autograd.grad((y ** 2).sum(), (X, W), create_graph=True)
+        s = (gx ** 2).sum() + (gw ** 3).sum()
+        res.append([t.detach().numpy() for t in (y, gx, gw) + lib.autograd.grad(s, (X, W))])
+    for a, e in zip(res[1], res[0]):
+        assert a.shape == e.shape
+        np.testing.assert_allclose(a, e, rtol=1e-8, atol=1e-8)
+
 def test_max_pool_indices_and_unpool_roundtrip():
     x = np.random.default_rng(1).standard_normal((2, 3, 7, 9)).astype(np.float32)
     tx, ex = _pair(x)

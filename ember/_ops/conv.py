@@ -6,9 +6,13 @@ input into a reused workspace, see ``_conv_kernels``), so that the weight gradie
 GEMM against the same layout and the input gradient is a GEMM followed by a col2im that adds
 strided slices, one kernel offset at a time (never ``add.at``). Groups are a batched matmul over
 groups. Small spatial sizes (<= 64 output positions, one group) use channels-last columns
-``(N, *out, *kernel, C)`` instead (long contiguous runs). When both the input and the weight
-need gradients, one fused ``convolution_backward`` primitive computes both from a single
-transposed copy of the output gradient.
+``(N, *out, *kernel, C)`` instead (long contiguous runs). Stride-1 one-group convs with at least
+as many input as output channels (ResNet's 3x3 convs) use the flat-shift kernels of
+``_conv_kernels`` (batch chunks, one contiguous shift per kernel offset); their input gradient
+is a conv of the output gradient with the flipped weight, and the weight gradient reuses that
+conv's columns. When both the input and the weight need gradients, one fused
+``convolution_backward`` primitive computes both (elsewhere from a single transposed copy of
+the output gradient).
 
 The three primitives are closed under differentiation, so double backward works:
 
@@ -82,6 +86,9 @@ def _conv(xp, x, w, b=None, *, stride, padding, dilation, groups):
                 for s, kk, st, p, d in zip(x.shape[2:], k, stride, padding, dilation))
     if _K.use_last(groups, out):
         return _K.conv_last(x, w, b, stride, padding, dilation, out)
+    f = _K.use_flat(groups, stride, x.shape[2:], k, padding, dilation, w.shape[:2])
+    if f is not None:
+        return _K.conv_flat(f, x, w, b)
     cols = _K.im2col(x, k, stride, padding, dilation, out, slot="cols")
     K = w.shape[1] * _prod(k)
     r = _K.gemm(w.reshape(groups, O // groups, K), cols.reshape(groups, K, N * _prod(out)),
@@ -110,11 +117,19 @@ def _conv_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups):
 def _conv_bwd(xp, x, w, g, *, stride, padding, dilation, groups):
     if _K.use_last(groups, g.shape[2:]):
         return _K.conv_backward_last(x, w, g, stride, padding, dilation)
+    gw = None
+    f = _K.use_flat(groups, stride, x.shape[2:], w.shape[2:], padding, dilation, w.shape[:2])
+    if f is not None:
+        res = _K.backward_flat(x, w, g, padding, dilation)
+        if res is not None:
+            return res
+        gw = _K.weight_grad_flat(f, x, g, w.shape)
     gt = _nl_major(xp, g, groups, slot="gt")
     gx = _input_grad(xp, gt, w, N=g.shape[0], sp=g.shape[2:], out_shape=x.shape[2:],
                      stride=stride, padding=padding, dilation=dilation, groups=groups)
-    gw = _weight_grad(xp, x, gt, g.shape[1], g.shape[2:], w.shape[2:], stride, padding,
-                      dilation, groups)
+    if gw is None:
+        gw = _weight_grad(xp, x, gt, g.shape[1], g.shape[2:], w.shape[2:], stride, padding,
+                          dilation, groups)
     return gx, gw
 
 
@@ -131,8 +146,12 @@ def _conv_bwd_vjp(gg, out, x, w, g, *, stride, padding, dilation, groups):
 # -- transposed conv (= the input gradient of conv) ---------------------------------------------
 @primitive("conv_transpose", OTHER, node_name="ConvolutionBackward0")
 def _conv_t(xp, x, w, b=None, *, stride, padding, dilation, groups, out_shape):
-    y = _input_grad(xp, _nl_major(xp, x, groups, slot="gt"), w, x.shape[0], x.shape[2:],
-                    out_shape, stride, padding, dilation, groups)
+    y = None
+    if _K.use_flat(groups, stride, out_shape, w.shape[2:], padding, dilation, w.shape[:2]):
+        y = _K.input_grad_flat(out_shape, w, x, padding, dilation)
+    if y is None:
+        y = _input_grad(xp, _nl_major(xp, x, groups, slot="gt"), w, x.shape[0], x.shape[2:],
+                        out_shape, stride, padding, dilation, groups)
     if b is not None:
         y += _bias_view(b, len(out_shape))
     return y
@@ -154,7 +173,7 @@ def _conv_t_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups, out_
     attrs = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     gx = gw = gb = None
     if x._requires_grad:
-        gx = _conv(g, w, **attrs)
+        gx = _crop(_conv(g, w, **attrs), x.shape)
     if w._requires_grad:
         gw = _conv_wgrad(g, x, kernel=tuple(w.shape[2:]), **attrs)
     if b is not None and b._requires_grad:
@@ -165,6 +184,10 @@ def _conv_t_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups, out_
 # -- weight gradient of conv (bilinear in input and output gradient) ---------------------------
 @primitive("conv_weight_grad", OTHER, node_name="ConvolutionBackwardBackward0")
 def _conv_wgrad(xp, x, g, *, stride, padding, dilation, groups, kernel):
+    f = _K.use_flat(groups, stride, x.shape[2:], kernel, padding, dilation,
+                    (g.shape[1], x.shape[1]))
+    if f is not None and f.out == tuple(g.shape[2:]):
+        return _K.weight_grad_flat(f, x, g, (g.shape[1], x.shape[1]) + tuple(kernel))
     return _weight_grad(xp, x, _nl_major(xp, g, groups, slot="gt"), g.shape[1], g.shape[2:],
                         kernel, stride, padding, dilation, groups)
 
@@ -187,8 +210,16 @@ def _conv_wgrad_vjp(gg, out, x, g, *, stride, padding, dilation, groups, kernel)
     if x._requires_grad:
         gx = _conv_t(g, gg, out_shape=tuple(x.shape[2:]), **attrs)
     if g._requires_grad:
-        gout = _conv(x, gg, **attrs)
+        gout = _crop(_conv(x, gg, **attrs), g.shape)
     return gx, gout
+
+
+def _crop(t, shape):
+    """``t`` cut to ``shape``: a conv of an output-padded transposed conv's output gradient
+    (stride 1, dilation > 1) sees trailing rows that map to no input position."""
+    if tuple(t.shape) == tuple(shape):
+        return t
+    return t[(slice(None), slice(None)) + tuple(slice(0, s) for s in shape[2:])]
 
 
 _prod = _K.prod
