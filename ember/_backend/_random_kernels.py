@@ -42,6 +42,8 @@ _TWO_PI_F32 = f32(2.0 * np.pi)  # _mm256_set1_ps(2.0f * c10::pi<double>)
 _TWO_M24 = f32(2.0 ** -24)
 
 _CHUNK = 1 << 15          # u1 (or u2) lanes per chunk: keeps the temporaries in L2
+_CHUNK_PAR = 1 << 16      # threaded: larger chunks, less pool and GIL traffic (10M randn on
+                          # 2 idle cores: 105 ms vs 136 ms with _CHUNK)
 _PARALLEL_MIN = 1 << 19   # elements from which the transform is split across threads
 _POOL = None
 
@@ -294,7 +296,7 @@ def normal_avx2(draw_u32, nblocks, mean, std, out):
     mean = f32(mean)
     std = f32(std)
     parallel = nblocks * 16 >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1
-    step = max(1, _CHUNK // 8)
+    step = max(1, (_CHUNK_PAR if parallel else _CHUNK) // 8)
     pool = _pool() if parallel else None
     futs = []
     for a in range(0, nblocks, step):
