@@ -76,6 +76,11 @@ def test_conv_double_backward_matches_torch(fn, kw):
     (3, 3, 3, 3, dict(padding=1)),
     (2, 4, 4, 3, dict(padding=1, dilation=2, output_padding=1, transposed=True)),
     (2, 3, 5, 3, dict(padding=1, transposed=True)),
+    (2, 4, 6, 1, dict(stride=2)),                        # pointwise (1x1) kernels, any stride
+    (2, 6, 4, 1, dict(stride=(2, 3), dilation=2, bias=True)),
+    (1, 3, 5, 1, dict()),
+    (3, 3, 4, 1, dict(stride=(1, 2, 2))),
+    (2, 4, 3, 1, dict(stride=2, output_padding=1, bias=True, transposed=True)),
 ])
 def test_conv_stride1_paths_double_backward_match_torch(nd, cin, cout, k, kw):
     kw = dict(kw)

@@ -415,3 +415,81 @@ def backward_flat(x, w, g, padding, dilation):
         gwf += gemm_long(cg, xt.reshape(1, C, m * f.Lp).swapaxes(1, 2))[0]  # (K, C)
     gw = gwf.reshape((O,) + tuple(k) + (C,))[(slice(None),) + (slice(None, None, -1),) * nd]
     return gx, np.ascontiguousarray(gw.transpose((0, nd + 1) + tuple(range(1, nd + 1))))
+
+
+# -- 1x1 kernels (ResNet's shortcut convs): subsample, then one GEMM; no im2col / col2im -------
+def use_1x1(groups, k, padding):
+    """Whether a conv is a pointwise one-group conv (any stride; dilation is irrelevant)."""
+    return groups == 1 and all(kk == 1 for kk in k) and not any(padding)
+
+
+def _sub(nd, stride, out):
+    """Index of the sampled input positions (N, C, *sp) of a 1x1 conv with output ``out``."""
+    return (slice(None), slice(None)) + tuple(
+        slice(0, (o - 1) * s + 1, s) for s, o in zip(stride, out))
+
+
+def _cn(a, idx, slot):
+    """``a[idx]`` (N, C, *sp) copied to a contiguous (C, N * L) (in workspace ``slot``)."""
+    v = a[idx]
+    res = workspace(slot, (v.shape[1], v.shape[0]) + v.shape[2:], a.dtype)
+    np.copyto(res, v.swapaxes(0, 1))
+    return res.reshape(v.shape[1], -1)
+
+
+def conv_1x1(x, w, b, stride, out):
+    """Pointwise conv: (O, C) @ x sampled at ``stride`` as (C, N*L), back to (N, O, *out)."""
+    N = x.shape[0]
+    O = w.shape[0]
+    xs = _cn(x, _sub(len(out), stride, out), "cols")
+    r = gemm(w.reshape(1, O, -1), xs[None], slot="gemm")[0]
+    src = r.reshape((O, N) + tuple(out)).swapaxes(0, 1)
+    y = np.empty((N, O) + tuple(out), r.dtype)
+    if b is None:
+        np.copyto(y, src)
+    else:
+        np.add(src, b.reshape((1, -1) + (1,) * len(out)), out=y)
+    return y
+
+
+def _scatter(r, x_shape, stride, out):
+    """(C, N*L) input-gradient samples placed into a fresh zero (N, C, *sp) at ``stride``."""
+    C, N = x_shape[1], x_shape[0]
+    src = r.reshape((C, N) + tuple(out)).swapaxes(0, 1)
+    idx = _sub(len(out), stride, out)
+    if all(s == 1 for s in stride) and tuple(out) == tuple(x_shape[2:]):
+        gx = np.empty(tuple(x_shape), r.dtype)
+        np.copyto(gx, src)
+        return gx
+    gx = np.zeros(tuple(x_shape), r.dtype)
+    gx[idx] = src
+    return gx
+
+
+def input_grad_1x1(g, w, x_shape, stride):
+    """Input gradient (transposed pointwise conv) of ``g`` (N, O, *out) into ``x_shape``."""
+    out = g.shape[2:]
+    gt = _cn(g, (Ellipsis,), "gt")
+    r = gemm(w.reshape(1, w.shape[0], -1).swapaxes(1, 2), gt[None], slot="cols")[0]
+    return _scatter(r, x_shape, stride, out)
+
+
+def weight_grad_1x1(x, g, stride, w_shape):
+    """Weight gradient (O, C, 1...) of a pointwise conv."""
+    out = g.shape[2:]
+    xs = _cn(x, _sub(len(out), stride, out), "cols")
+    gt = _cn(g, (Ellipsis,), "gt")
+    # (C, NL) @ (NL, O): the fast OpenBLAS layout (see conv._weight_grad)
+    gw = gemm_long(xs[None], gt.T[None])[0]
+    return np.ascontiguousarray(gw.T).reshape(w_shape)
+
+
+def backward_1x1(x, w, g, stride):
+    """(grad input, grad weight) of a pointwise conv from one transposed copy of ``g``."""
+    out = g.shape[2:]
+    O = w.shape[0]
+    gt = _cn(g, (Ellipsis,), "gt")                                          # (O, NL)
+    xs = _cn(x, _sub(len(out), stride, out), "cols")                        # (C, NL)
+    gw = gemm_long(xs[None], gt.T[None])[0]                                 # (C, O)
+    r = gemm(w.reshape(1, O, -1).swapaxes(1, 2), gt[None])[0]              # (C, NL)
+    return _scatter(r, x.shape, stride, out), np.ascontiguousarray(gw.T).reshape(w.shape)

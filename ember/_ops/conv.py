@@ -10,7 +10,9 @@ groups. Small spatial sizes (<= 64 output positions, one group) use channels-las
 as many input as output channels (ResNet's 3x3 convs) use the flat-shift kernels of
 ``_conv_kernels`` (batch chunks, one contiguous shift per kernel offset); their input gradient
 is a conv of the output gradient with the flipped weight, and the weight gradient reuses that
-conv's columns. When both the input and the weight need gradients, one fused
+conv's columns. Pointwise (1x1, no padding, one group) convs at any stride skip im2col: the
+sampled input as (C, N*L) and one GEMM; the input gradient scatters one GEMM back at the stride.
+When both the input and the weight need gradients, one fused
 ``convolution_backward`` primitive computes both (elsewhere from a single transposed copy of
 the output gradient).
 
@@ -84,6 +86,8 @@ def _conv(xp, x, w, b=None, *, stride, padding, dilation, groups):
     O, k = w.shape[0], w.shape[2:]
     out = tuple(out_size(s, kk, st, p, d)
                 for s, kk, st, p, d in zip(x.shape[2:], k, stride, padding, dilation))
+    if _K.use_1x1(groups, k, padding):
+        return _K.conv_1x1(x, w, b, stride, out)
     if _K.use_last(groups, out):
         return _K.conv_last(x, w, b, stride, padding, dilation, out)
     f = _K.use_flat(groups, stride, x.shape[2:], k, padding, dilation, w.shape[:2])
@@ -115,6 +119,8 @@ def _conv_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups):
 # -- fused input + weight gradient (one transposing copy of the output gradient) --------------
 @primitive("convolution_backward", OTHER, node_name="ConvolutionBackwardBackward0", nout=2)
 def _conv_bwd(xp, x, w, g, *, stride, padding, dilation, groups):
+    if _K.use_1x1(groups, w.shape[2:], padding):
+        return _K.backward_1x1(x, w, g, stride)
     if _K.use_last(groups, g.shape[2:]):
         return _K.conv_backward_last(x, w, g, stride, padding, dilation)
     gw = None
@@ -147,7 +153,9 @@ def _conv_bwd_vjp(gg, out, x, w, g, *, stride, padding, dilation, groups):
 @primitive("conv_transpose", OTHER, node_name="ConvolutionBackward0")
 def _conv_t(xp, x, w, b=None, *, stride, padding, dilation, groups, out_shape):
     y = None
-    if _K.use_flat(groups, stride, out_shape, w.shape[2:], padding, dilation, w.shape[:2]):
+    if _K.use_1x1(groups, w.shape[2:], padding):
+        y = _K.input_grad_1x1(x, w, (x.shape[0], w.shape[1]) + tuple(out_shape), stride)
+    elif _K.use_flat(groups, stride, out_shape, w.shape[2:], padding, dilation, w.shape[:2]):
         y = _K.input_grad_flat(out_shape, w, x, padding, dilation)
     if y is None:
         y = _input_grad(xp, _nl_major(xp, x, groups, slot="gt"), w, x.shape[0], x.shape[2:],
@@ -184,6 +192,8 @@ def _conv_t_vjp(g, out, x, w, b=None, *, stride, padding, dilation, groups, out_
 # -- weight gradient of conv (bilinear in input and output gradient) ---------------------------
 @primitive("conv_weight_grad", OTHER, node_name="ConvolutionBackwardBackward0")
 def _conv_wgrad(xp, x, g, *, stride, padding, dilation, groups, kernel):
+    if _K.use_1x1(groups, kernel, padding):
+        return _K.weight_grad_1x1(x, g, stride, (g.shape[1], x.shape[1]) + tuple(kernel))
     f = _K.use_flat(groups, stride, x.shape[2:], kernel, padding, dilation,
                     (g.shape[1], x.shape[1]))
     if f is not None and f.out == tuple(g.shape[2:]):
