@@ -75,12 +75,20 @@ def _ncl(x):
     return x.reshape(x.shape[0], x.shape[1], math.prod(x.shape[2:]))
 
 
+_INV_K = {}
+
+
 def _rowmean(a):
     """Row means of an (M, K) array as one BLAS matrix-vector product."""
     k = a.shape[1]
     if a.dtype.kind != "f" or not a.size:
         return a.mean(axis=1)
-    return _mv(a, xp.full(k, 1 / k, a.dtype))
+    key = (k, a.dtype)
+    v = _INV_K.get(key)
+    if v is None:  # the constant 1/k vector, built once per width and dtype (read-only)
+        v = _INV_K[key] = xp.full(k, 1 / k, a.dtype)
+        v.flags.writeable = False
+    return _mv(a, v)
 
 
 def _colsum(a):
