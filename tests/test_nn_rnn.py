@@ -155,6 +155,7 @@ PACKED = [
     ("GRU", (3, 4), {"bias": False}),
     ("LSTM", (3, 4), {"num_layers": 2, "bidirectional": True}),
     ("LSTM", (3, 5), {"proj_size": 2, "bidirectional": True}),
+    ("LSTM", (3, 4), {"bias": False, "num_layers": 2}),
 ]
 
 
@@ -325,7 +326,8 @@ def test_weights_structure_and_state_dict_to_torch():
     em.flatten_parameters()
 
 
-@pytest.mark.parametrize("name,kw", [("LSTM", {}), ("LSTM", {"proj_size": 2}), ("GRU", {}),
+@pytest.mark.parametrize("name,kw", [("LSTM", {}), ("LSTM", {"proj_size": 2}),
+                                     ("LSTM", {"bias": False}), ("GRU", {}),
                                      ("RNN", {}), ("RNN", {"nonlinearity": "relu"}),
                                      ("GRU", {"bidirectional": True})])
 def test_double_backward(name, kw):
@@ -364,3 +366,7 @@ def test_unbatched_and_batch_zero():
     assert tuple(out.shape) == (5, 8) and tuple(h.shape) == (2, 4)
     out, h = em(ember.randn(5, 0, 3))
     assert tuple(out.shape) == (5, 0, 8) and tuple(h.shape) == (2, 0, 4)
+    lstm = ember.nn.LSTM(3, 4)
+    out, (h, c) = lstm(ember.randn(5, 0, 3, requires_grad=True))
+    assert tuple(out.shape) == (5, 0, 4) and tuple(c.shape) == (1, 0, 4)
+    out.sum().backward()

@@ -1,9 +1,10 @@
 """Fused recurrent layers: one primitive runs a whole RNN / LSTM / GRU layer (one direction).
 
 The front end (``nn/_functional/rnn.py``) computes the input projection of every time step in
-one GEMM (``xw = x @ W_ih^T + b``, shape ``(N, gates)``) and hands it here, laid out as a
-*packed* sequence: time-major rows, step ``t`` holding its ``sizes[t]`` active batch rows (a
-dense ``(T, B)`` input is the special case ``sizes = (B,) * T``). The forward loops over time in
+one GEMM (``xw = x @ W_ih^T + b``, shape ``(N, gates)``; the LSTM primitive takes ``x`` and
+does it itself, transposed) and hands it here, laid out as a *packed* sequence: time-major
+rows, step ``t`` holding its ``sizes[t]`` active batch rows (a dense ``(T, B)`` input is the
+special case ``sizes = (B,) * T``). The forward loops over time in
 NumPy — one ``h @ W_hh^T`` GEMM and a few in-place ufuncs per step — updating only the first
 ``sizes[t]`` rows of the running state, which is exactly torch's packed semantics in both
 directions (finished rows keep their last state; in reverse, late-starting rows start from
@@ -133,43 +134,58 @@ def _final_t(xp, cell, sizes, reverse):
     return res
 
 
-def _untranspose(xp, buf, sizes):
-    """A block-transposed ``(N, W)`` buffer in plain row-major layout."""
-    b0 = sizes[0] if sizes else 0
-    if all(b == b0 for b in sizes):
-        t, w = len(sizes), buf.shape[1]
-        return xp.ascontiguousarray(buf.reshape(t, w, b0).transpose(0, 2, 1)).reshape(-1, w)
-    res, s = xp.empty_like(buf), 0
-    for bs in sizes:
-        res[s:s + bs] = _blk(buf, s, bs).T
-        s += bs
-    return res
+def _ifog_neg(xp, w, hs):
+    """``w`` (rows or a vector) in the kernel's layout: ``i, f, o, g`` with the three sigmoid
+    gates negated (so each step's sigmoid is ``1 / (1 + exp(pre))``)."""
+    r = _ifog(xp, w, hs)
+    xp.negative(r[:3 * hs], out=r[:3 * hs])
+    return r
+
+
+def _un_ifog_neg(xp, a, hs):
+    """Inverse of ``_ifog_neg``: a gradient in the kernel's layout back in torch's."""
+    h2, h3 = 2 * hs, 3 * hs
+    r = xp.empty_like(a)
+    xp.negative(a[:h2], out=r[:h2])
+    xp.negative(a[h2:h3], out=r[h3:])
+    r[h2:h3] = a[h3:]
+    return r
+
+
+def _lstm_split(rest, bias):
+    """``(b, w_hr)`` from the optional trailing inputs."""
+    b = rest[0] if bias else None
+    return b, (rest[1 if bias else 0] if len(rest) > bias else None)
 
 
 @primitive("lstm_layer", OTHER, node_name="LstmBackward0", nout=6, save_out=True,
            diff_outputs=_LSTM_DIFF)
-def _lstm_layer(xp, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
-    """Outputs ``(out, h_n, c_n, gates, cell, tanh(cell))``; the last three block-transposed,
-    gates post-activation in row order ``i, f, o, g``. The sigmoid rows of ``W_hh`` are negated
-    once so each step's sigmoid is ``1 / (1 + exp(pre))``: three ufunc calls."""
-    n, hs = xw.shape[0], c0.shape[1]
-    ps, dt = h0.shape[1], xw.dtype
+def _lstm_layer(xp, x, h0, c0, w_ih, w_hh, *rest, sizes, reverse, bias):
+    """One LSTM direction on packed rows ``x``; ``rest`` is ``(b_ih + b_hh if bias, w_hr?)``.
+
+    Outputs ``(out, h_n, c_n, gates, cell, tanh(cell))``, the last three block-transposed, gates
+    post-activation in row order ``i, f, o, g``. The input projection of every step is one GEMM
+    into a transposed ``(4H, N)`` buffer in the kernel's layout (``_ifog_neg``), so a step adds
+    a row-contiguous slice of it to ``W_hh'' @ h^T``."""
+    b, w_hr = _lstm_split(rest, bias)
+    hs = c0.shape[1]
+    n, ps, dt = x.shape[0], h0.shape[1], x.dtype
     h2, h3 = 2 * hs, 3 * hs
+    xwt = _ifog_neg(xp, w_ih, hs) @ x.T
+    if b is not None:
+        xwt += _ifog_neg(xp, b, hs)[:, None]
     gates, cell = xp.empty((n, 4 * hs), dt), xp.empty((n, hs), dt)
     tcell, out = xp.empty((n, hs), dt), xp.empty((n, ps), dt)
-    w = _ifog(xp, w_hh, hs)
-    w[:h3] *= -1
+    w = _ifog_neg(xp, w_hh, hs)
     tmp = xp.empty(hs * (sizes[0] if sizes else 0), dt)
     prev = None
     with xp.errstate(over="ignore"):
         for s, bs in _steps(sizes, reverse):
             e = s + bs
             hp, cp = _prev(xp, out, h0, prev, bs), _cprev(xp, cell, c0, prev, bs)
-            g, x = _blk(gates, s, bs), xw[s:e]
+            g = _blk(gates, s, bs)
             xp.matmul(w, hp.T, out=g)
-            g[:h2] -= x[:, :h2].T
-            g[h2:h3] -= x[:, h3:].T
-            g[h3:] += x[:, h2:h3].T
+            g += xwt[:, s:e]
             sg = g[:h3]
             xp.exp(sg, out=sg)
             sg += 1
@@ -191,16 +207,21 @@ def _lstm_layer(xp, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
             cell, tcell)
 
 
-@primitive("lstm_layer_backward", OTHER, nout=5)
-def _lstm_layer_backward(xp, dout, dhn, dcn, h0, c0, w_hh, out, cell, gates, tcell, w_hr=None,
-                         *, sizes, reverse):
+@primitive("lstm_layer_backward", OTHER, nout=7)
+def _lstm_layer_backward(xp, dout, dhn, dcn, x, h0, c0, w_ih, w_hh, out, cell, gates, tcell,
+                         *rest, sizes, reverse):
+    """BPTT: ``(dx, dh0, dc0, dW_ih, dW_hh, db, dW_hr)``; ``rest`` is ``(w_hr,)`` or
+    empty. Each step's gate gradient is built in a contiguous ``(4H, bs)`` scratch in the kernel
+    layout, then copied into a ``(4H, N)`` buffer feeding one GEMM per weight."""
+    w_hr = rest[0] if rest else None
     n, hs = tcell.shape
     h2, h3 = 2 * hs, 3 * hs
     dt = gates.dtype
-    dgt = xp.empty((n, 4 * hs), dt)              # block-transposed, torch's order i, f, g, o
-    w_t = xp.ascontiguousarray(w_hh.T)           # dh^T = W^T @ dgates^T: the fast layout
-    dh, dc = xp.array(dhn.T, dt, order="C"), xp.array(dcn.T, dt, order="C")
+    dgt = xp.empty((4 * hs, n), dt)
     b0 = sizes[0] if sizes else 0
+    dbuf = xp.empty(4 * hs * b0, dt)
+    w_t = xp.ascontiguousarray(_ifog_neg(xp, w_hh, hs).T)  # dh^T = W^T @ d: the fast layout
+    dh, dc = xp.array(dhn.T, dt, order="C"), xp.array(dcn.T, dt, order="C")
     ds, t1 = xp.empty((h3, b0), dt), xp.empty((hs, b0), dt)
     dht = xp.empty((dh.shape[0], b0), dt)
     dhp = xp.empty_like(dout) if w_hr is not None else None
@@ -211,11 +232,11 @@ def _lstm_layer_backward(xp, dout, dhn, dcn, h0, c0, w_hh, out, cell, gates, tce
         e = s + bs
         g, tc = _blk(gates, s, bs), _blk(tcell, s, bs)
         cp = _cprev(xp, cell, c0, steps[k - 1] if k else None, bs)
-        d = _blk(dgt, s, bs)
-        sg, gg, o = g[:h3], g[h3:], g[h2:h3]      # saved order i, f, o, g
+        d = dbuf[:4 * hs * bs].reshape(4 * hs, bs)
+        sg, gg, o = g[:h3], g[h3:], g[h2:h3]      # order i, f, o, g
         dsk, a = ds[:, :bs], t1[:, :bs]
-        xp.subtract(1, sg, out=dsk)
-        dsk *= sg                                  # sigmoid'(i, f, o)
+        xp.subtract(sg, 1, out=dsk)
+        dsk *= sg                                  # -sigmoid'(i, f, o): the negated layout
         dhk = dht[:, :bs]
         xp.add(dh[:, :bs], dout[s:e].T, out=dhk)
         if w_hr is not None:
@@ -229,7 +250,7 @@ def _lstm_layer_backward(xp, dout, dhn, dcn, h0, c0, w_hh, out, cell, gates, tce
         dck = dc[:, :bs]
         dck += a
         xp.multiply(dhk, tc, out=a)
-        xp.multiply(a, dsk[h2:], out=d[h3:])          # o
+        xp.multiply(a, dsk[h2:], out=d[h2:h3])        # o
         xp.multiply(dck, gg, out=a)
         xp.multiply(a, dsk[:hs], out=d[:hs])          # i
         xp.multiply(dck, cp, out=a)
@@ -237,24 +258,36 @@ def _lstm_layer_backward(xp, dout, dhn, dcn, h0, c0, w_hh, out, cell, gates, tce
         xp.multiply(gg, gg, out=a)
         xp.subtract(1, a, out=a)
         a *= g[:hs]
-        xp.multiply(dck, a, out=d[h2:h3])             # g
+        xp.multiply(dck, a, out=d[h3:])               # g
         dck *= g[hs:h2]
         xp.matmul(w_t, d, out=dh[:, :bs])
-    dgates = _untranspose(xp, dgt, sizes)
-    dw_hh = dgates.T @ _gather_prev(xp, out, h0, sizes, reverse)
+        dgt[:, s:e] = d
+    if sizes and all(q == b0 for q in sizes):  # dense: h_prev is out shifted by one step
+        lo, hi = (slice(b0, n), slice(0, n - b0)) if not reverse else (slice(0, n - b0),
+                                                                        slice(b0, n))
+        first = slice(0, b0) if not reverse else slice(n - b0, n)
+        dw = dgt[:, lo] @ out[hi]
+        dw += dgt[:, first] @ h0
+    else:
+        dw = dgt @ _gather_prev(xp, out, h0, sizes, reverse)
+    dw_hh = _un_ifog_neg(xp, dw, hs)
+    dw_ih = _un_ifog_neg(xp, dgt @ x, hs)
+    db = _un_ifog_neg(xp, dgt.sum(1), hs)
+    dx = (_ifog_neg(xp, w_ih, hs).T @ dgt).T     # F-ordered: its step slices are row-contiguous
     dw_hr = dhp.T @ oc if w_hr is not None else xp.zeros((0,), dt)
-    return dgates, dh.T.copy(), dc.T.copy(), dw_hh, dw_hr
+    return dx, dh.T.copy(), dc.T.copy(), dw_ih, dw_hh, db, dw_hr
 
 
 @_lstm_layer.defvjp
-def _lstm_vjp(grads, out, xw, h0, c0, w_hh, w_hr=None, *, sizes, reverse):
-    ins = (xw, h0, c0, w_hh) + ((w_hr,) if w_hr is not None else ())
+def _lstm_vjp(grads, out, x, h0, c0, w_ih, w_hh, *rest, sizes, reverse, bias):
+    ins = (x, h0, c0, w_ih, w_hh) + rest
     if STATE.enabled:
-        return _graph_vjp("lstm", grads[:3], ins, sizes, reverse)
+        return _graph_vjp("lstm", grads[:3], ins, sizes, reverse, bias)
+    w_hr = _lstm_split(rest, bias)[1]
     extra = (w_hr,) if w_hr is not None else ()
-    res = _lstm_layer_backward(grads[0], grads[1], grads[2], h0, c0, w_hh, out[0], out[4],
-                               out[3], out[5], *extra, sizes=sizes, reverse=reverse)
-    return res[:4] + ((res[4],) if w_hr is not None else ())
+    res = _lstm_layer_backward(grads[0], grads[1], grads[2], x, h0, c0, w_ih, w_hh, out[0],
+                               out[4], out[3], out[5], *extra, sizes=sizes, reverse=reverse)
+    return res[:5] + ((res[5],) if bias else ()) + ((res[6],) if w_hr is not None else ())
 
 
 # -- GRU ------------------------------------------------------------------------------------
@@ -377,13 +410,16 @@ def _rnn_vjp(grads, out, xw, h0, w_hh, *, sizes, reverse, relu):
 
 
 # -- the reference recurrence in ember ops (create_graph / higher-order gradients) ------------
-def _reference(mode, ins, sizes, reverse):
+def _reference(mode, ins, sizes, reverse, bias=False):
     """The layer step by step in differentiable ember ops: ``(out, h_n[, c_n])``."""
     from .join import cat
     xw, h = ins[0], ins[1]
     if mode == "lstm":
-        c, w_hh = ins[2], ins[3]
-        w_hr = ins[4] if len(ins) > 4 else None
+        c, w_ih, w_hh = ins[2], ins[3], ins[4]
+        b, w_hr = _lstm_split(ins[5:], bias)
+        xw = xw.matmul(w_ih.mT)
+        if b is not None:
+            xw = xw + b
     else:
         c, w_hh = None, ins[2]
         b_hh = ins[3] if len(ins) > 3 else None
@@ -417,10 +453,10 @@ def _reference(mode, ins, sizes, reverse):
     return (out, h, c) if mode == "lstm" else (out, h)
 
 
-def _graph_vjp(mode, grads, ins, sizes, reverse):
+def _graph_vjp(mode, grads, ins, sizes, reverse, bias=False):
     from ..autograd import grad
     need = [k for k, t in enumerate(ins) if t._requires_grad]
-    outs = _reference(mode, ins, sizes, reverse)
+    outs = _reference(mode, ins, sizes, reverse, bias)
     res = grad(list(outs), [ins[k] for k in need], list(grads), create_graph=True,
                allow_unused=True)
     full = [None] * len(ins)

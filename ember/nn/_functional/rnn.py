@@ -1,17 +1,18 @@
 """Recurrent math behind ``nn.RNN/LSTM/GRU`` and their cells (private: torch has no public
 ``F.lstm``; these mirror ``torch._VF.rnn_tanh/rnn_relu/lstm/gru`` and the ``*_cell`` ops).
 
-Per layer and direction: one GEMM projects every time step's input (``x @ W_ih^T`` plus the
-biases that can be folded in), then one fused primitive (``ember/_ops/rnn.py``) runs the
-recurrence. Inputs are handled as time-major packed rows, so dense and ``PackedSequence``
-inputs share one path. Dropout between layers is ``F.dropout`` on the layer output (time-major
-``(T*B, D*H)`` rows: the same element order as torch's ``(T, B, D*H)``), so masks match torch's
-from the same seed.
+Per layer and direction: one GEMM projects every time step's input (``x @ W_ih^T`` plus the biases
+that can be folded in; inside the primitive for LSTM), then one fused primitive
+(``ember/_ops/rnn.py``) runs the recurrence. Inputs are handled as time-major packed rows, so dense
+and ``PackedSequence`` inputs share one path. Dropout between layers is ``F.dropout`` on the layer
+output (time-major ``(T*B, D*H)`` rows: the same element order as torch's ``(T, B, D*H)``), so
+masks match torch's from the same seed.
 """
 from __future__ import annotations
 
 from ..._ops import rnn as _prim
 from ..._ops.join import cat, stack
+from ..._ops.linear import _check as _check_linear
 from .dropout import dropout as _dropout
 from .linear import linear
 
@@ -28,12 +29,13 @@ def _layer(mode, x, h0, c0, w, has_biases, sizes, reverse):
         extra = (b_hh,) if b_hh is not None else ()
         out, hn = _prim._gru_layer(xw, h0, w_hh, *extra, sizes=sizes, reverse=reverse)[:2]
         return out, hn, None
-    xw = linear(x, w_ih, b_ih + b_hh if has_biases else None)
-    if mode == "LSTM":
-        extra = (w_hr,) if w_hr is not None else ()
-        out, hn, cn = _prim._lstm_layer(xw, h0, c0, w_hh, *extra, sizes=sizes,
-                                        reverse=reverse)[:3]
+    if mode == "LSTM":  # the primitive does the input projection itself (transposed)
+        _check_linear(x, w_ih, b_ih)
+        extra = ((b_ih + b_hh,) if has_biases else ()) + ((w_hr,) if w_hr is not None else ())
+        out, hn, cn = _prim._lstm_layer(x, h0, c0, w_ih, w_hh, *extra, sizes=sizes,
+                                        reverse=reverse, bias=has_biases)[:3]
         return out, hn, cn
+    xw = linear(x, w_ih, b_ih + b_hh if has_biases else None)
     out, hn = _prim._rnn_layer(xw, h0, w_hh, sizes=sizes, reverse=reverse,
                                relu=mode == "RNN_RELU")[:2]
     return out, hn, None
