@@ -164,7 +164,7 @@ class Node:
 
 
 _SHELL_MIN = 4096
-_ZEROS = bytes(16)
+_ZEROS = bytes(64)  # room for one element of any dtype
 
 
 def _shell(t: Tensor) -> Tensor:
