@@ -370,3 +370,15 @@ def test_unbatched_and_batch_zero():
     out, (h, c) = lstm(ember.randn(5, 0, 3, requires_grad=True))
     assert tuple(out.shape) == (5, 0, 4) and tuple(c.shape) == (1, 0, 4)
     out.sum().backward()
+
+
+@pytest.mark.parametrize("cls", ["LSTMCell", "GRUCell", "RNNCell"])
+def test_cell_rejects_hidden_of_another_dtype(cls):
+    msgs = []
+    for lib in (torch, ember):
+        cell = getattr(lib.nn, cls)(3, 4)
+        h = lib.zeros(2, 4, dtype=lib.float64)
+        with pytest.raises(RuntimeError) as info:
+            cell(lib.zeros(2, 3), (h, h) if cls == "LSTMCell" else h)
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]

@@ -99,6 +99,9 @@ def _check_cell(input, hx, w_ih, w_hh, k=0):
         if h.shape[1] != w_hh.shape[1]:
             raise RuntimeError(f"hidden{i} has inconsistent hidden_size: got {h.shape[1]}, "
                                f"expected {w_hh.shape[1]}")
+    _check_linear(input, w_ih, None)  # torch's dtype errors of the cell's two matmuls
+    for h in hxs:
+        _check_linear(h, w_hh, None)
 
 
 def _cell(mode, input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
