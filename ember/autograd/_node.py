@@ -38,16 +38,21 @@ class Node:
         self.op = op
         self.attrs = attrs
         edges = []
+        saves = op.saves
+        keep = [] if saves else None  # versions (saved inputs) or shells (shape-only rules)
         for t in inputs:
-            if t._node is not None:
-                edges.append((t._node, t._out_idx))
+            n = t._node
+            if n is not None:
+                edges.append((n, t._out_idx))
             elif t._requires_grad:
                 edges.append((t, -1))  # a leaf: index -1 marks torch's AccumulateGrad
             else:
                 edges.append(None)
+            if saves:
+                keep.append(t._version_box[0])
         self.edges = edges
-        if op.saves:
-            self.versions = [t._version_box[0] for t in inputs]
+        if saves:
+            self.versions = keep
             self.inputs = inputs
         else:  # the rule reads only shapes/dtypes: don't keep large input arrays alive
             self.versions = None
