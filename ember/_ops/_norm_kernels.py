@@ -86,6 +86,8 @@ def _rowmean(a):
     key = (k, a.dtype)
     v = _INV_K.get(key)
     if v is None:  # the constant 1/k vector, built once per width and dtype (read-only)
+        if len(_INV_K) > 64:
+            _INV_K.clear()
         v = _INV_K[key] = xp.full(k, 1 / k, a.dtype)
         v.flags.writeable = False
     return _mv(a, v)
