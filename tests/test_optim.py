@@ -546,3 +546,25 @@ def test_chunked_noncontiguous_and_complex_updates_match_torch(name, kwargs):
         for k, tv in to.state[t].items():
             np.testing.assert_allclose(eo.state[e][k]._data, tv.numpy(), rtol=1e-5, atol=1e-6)
     assert "_scratch" not in eo.state_dict() and len(eo.state) == 3
+
+
+_BAD_HYPER = [
+    ("Adam", dict(lr=-1.0)), ("Adam", dict(eps=-1e-8)), ("Adam", dict(betas=(1.0, 0.9))),
+    ("Adam", dict(betas=(0.9, -0.1))), ("Adam", dict(weight_decay=-1.0)),
+    ("AdamW", dict(betas=(0.9, 1.5))), ("Adamax", dict(eps=-1.0)),
+    ("Adamax", dict(betas=(-0.5, 0.9))), ("NAdam", dict(weight_decay=-0.1)),
+    ("NAdam", dict(momentum_decay=-1.0)), ("RAdam", dict(betas=(0.9, 1.0))),
+    ("RAdam", dict(eps=-1.0)), ("Adadelta", dict(rho=1.5)), ("Adagrad", dict(lr_decay=-1.0)),
+    ("RMSprop", dict(alpha=-1.0)), ("SGD", dict(momentum=-0.5)),
+]
+
+
+@pytest.mark.parametrize("name,kwargs", _BAD_HYPER)
+def test_bad_hyperparameters_raise_torchs_error(name, kwargs):
+    msgs = []
+    for lib in (torch, ember):
+        p = lib.nn.Parameter(lib.zeros(2))
+        with pytest.raises(ValueError) as info:
+            getattr(lib.optim, name)([p], **kwargs)
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]

@@ -72,14 +72,14 @@ class FunctionCtx:
 class _FunctionOp:
     """What the engine reads from ``node.op`` for a Function node."""
 
-    __slots__ = ("node_name",)
+    __slots__ = ("node_name", "diff_outputs")
     saves = False
     save_out = False
     kind = "other"
-    diff_outputs = type("_Every", (), {"__getitem__": lambda self, i: True})()  # materialize
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, nout: int) -> None:
         self.node_name = name
+        self.diff_outputs = (True,) * nout  # the engine zero-fills every missing output grad
 
 
 class FunctionNode(Node):
@@ -196,7 +196,8 @@ class Function:
         out_arrays = tuple(o._data if isinstance(o, Tensor) else np.zeros(())
                            for o in outs)
         node = FunctionNode.__new__(FunctionNode)
-        Node.__init__(node, _FunctionOp(cls._backward_name), tensor_inputs, {}, out_arrays)
+        Node.__init__(node, _FunctionOp(cls._backward_name, len(out_arrays)), tensor_inputs, {},
+                      out_arrays)
         node.fn_cls, node.ctx, node.arg_slots, node.n_args = cls, ctx, slots, len(args)
         input_ids = {id(t) for t in tensor_inputs}
         wrapped = []

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from .._tensor import Tensor
-from .optimizer import (CHUNK, Optimizer, _bump, _check_lr, _flat, _flat_in, _grad_chunk,
-                        _lerp_chunk, _scalar_tensor, _use_grad, _value, _write_back, _zeros_like,
-                        xp)
+from .optimizer import (CHUNK, Optimizer, _bump, _check_betas_eps_wd, _check_lr, _flat, _flat_in,
+                        _grad_chunk, _lerp_chunk, _scalar_tensor, _use_grad, _value, _write_back,
+                        _zeros_like, xp)
 from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["RAdam", "radam"]
@@ -33,14 +33,7 @@ class RAdam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False) -> None:
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_betas_eps_wd(betas, eps, weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         maximize=maximize, foreach=foreach, capturable=capturable,
                         decoupled_weight_decay=decoupled_weight_decay,
