@@ -2,16 +2,25 @@
 
 For each op, dtype and sample: forward values, dtype and shape; gradients against torch's;
 gradients against central finite differences in float64; inputs are not mutated.
+With Numba installed every case runs twice: on the NumPy kernels and on their Numba overrides
+(taken at every size), so both paths are held to torch.
 """
 import numpy as np
 import pytest
 import torch
 
 import ember
+from ember._backend import fast
 from ember.testing._opinfo import EXEMPT, Maker, op_db
 
 TOL = {np.dtype(np.float32): (1e-5, 1e-5), np.dtype(np.float64): (1e-9, 1e-9),
        np.dtype(np.float16): (1e-3, 1e-3)}
+
+
+@pytest.fixture(autouse=True, params=["numpy", "numba"] if fast.AVAILABLE else ["numpy"])
+def kernel_path(request):
+    with fast.forced(request.param == "numba"):
+        yield request.param
 
 
 def _cases(kind):

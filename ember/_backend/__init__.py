@@ -6,7 +6,26 @@ under the same protocol.
 """
 from __future__ import annotations
 
-import numpy
+import os
+import sys
+
+
+def _shorten_idle_spin() -> None:
+    """Before NumPy loads: idle OpenBLAS and OpenMP threads sleep after ~1 ms, not ~100 ms.
+
+    OpenBLAS's workers spin for 2**28 cycles after each call and libgomp's (Numba's pool) for
+    300,000 spins. torch has one pool for its GEMMs and its elementwise kernels; ember has two
+    (NumPy's OpenBLAS, Numba's OpenMP), and a kernel on one pool shares its cores with the other's
+    spinning threads: a parallel GELU after a GEMM ran no faster than a serial one. Explicit
+    settings in the environment win; once NumPy is loaded this can no longer take effect."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")  # 2**22 cycles, about 1 ms
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+
+
+_shorten_idle_spin()
+
+import numpy  # noqa: E402
 
 __all__ = ["Backend", "CPU", "get_backend", "register_backend", "np"]
 
@@ -26,8 +45,6 @@ def _keep_freed_memory() -> bool:
     Raising the trim and mmap thresholds makes freed activations reusable. The cost is torch's
     too: the process keeps its peak heap. ``EMBER_KEEP_FREED_MEMORY=0`` turns this off.
     """
-    import os
-    import sys
     if os.environ.get("EMBER_KEEP_FREED_MEMORY", "1") == "0" or not sys.platform.startswith("linux"):
         return False
     try:
@@ -87,6 +104,8 @@ def set_num_threads(n: int) -> None:
     if int(n) < 1:
         raise RuntimeError(f"set_num_threads expects a positive integer, but got {n}")
     _THREADS[0] = int(n)
+    from . import fast
+    fast.set_num_threads(n)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
@@ -105,5 +124,4 @@ def get_num_threads() -> int:
             return max(sizes)
     except ImportError:
         pass
-    import os
     return os.cpu_count() or 1

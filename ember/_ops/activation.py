@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from .._backend import fast
 from .._tensor import Tensor
 from ._common import to_dtype_arg, wrap_dim
 from .elementwise import where
@@ -57,6 +58,9 @@ _INT_OF = {2: "int16", 4: "int32", 8: "int64"}
 def _thr_bwd(xp, g, x, threshold):
     """torch's ``threshold_backward``: ``0`` where ``x <= threshold`` else ``g`` (exactly: a
     nan/inf gradient is zeroed too), as a bit mask AND (no ``where``)."""
+    if fast.ENABLED and g.shape == x.shape and fast.use(xp, g, x):
+        from ._fast import activation as k
+        return k.threshold_backward(g, x, threshold)
     if g.dtype != x.dtype or g.shape != x.shape or g.dtype.itemsize not in _INT_OF:
         return xp.where(x <= threshold, g.dtype.type(0), g)
     it = xp.dtype(_INT_OF[g.dtype.itemsize])
@@ -75,6 +79,9 @@ def _(gg, out, g, x, threshold):
 
 
 def _relu_kernel(xp, x):
+    if fast.ENABLED and fast.use(xp, x):
+        from ._fast import activation as k
+        return k.relu(x)
     return xp.maximum(x, x.dtype.type(0))
 
 
