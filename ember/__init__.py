@@ -5,6 +5,7 @@ torch's names, defaults and numbers.
 """
 from __future__ import annotations
 
+from . import _backend  # first: it sets thread-pool options that apply only before NumPy loads
 from . import _dtype
 from ._backend import get_num_threads, set_num_threads
 from ._device import device

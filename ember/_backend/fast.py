@@ -35,7 +35,16 @@ import threading
 
 import numpy
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
+
+
+def _numba_installed() -> bool:
+    try:
+        return importlib.util.find_spec("numba") is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules["numba"] is None (import blocked)
+        return False
+
+
+AVAILABLE = _numba_installed()
 ENABLED = AVAILABLE and os.environ.get("EMBER_FAST", "1") != "0"
 MIN_SIZE = 1 << 12          # elements from which an override is taken (dispatch costs ~0.3 µs)
 PARALLEL_MIN = 1 << 16      # elements from which a kernel runs on the thread pool
