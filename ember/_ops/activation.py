@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from .._backend import fast
-from .._tensor import Tensor
+from .._backend import fast, np as _np
+from .._tensor import Tensor, _make
 from ._common import to_dtype_arg, wrap_dim
 from .elementwise import where
 from .registry import ELEMENTWISE, FUNCTIONS, METHODS, OTHER, export, primitive
@@ -191,6 +191,12 @@ def _gelu_kernel(xp, x, approximate, grad):
     first-order backward is one multiply. float32 runs the float32 kernel (``_erf32``); other
     dtypes compute in float64 and round once.
     """
+    if fast.ENABLED and fast.use(xp, x) and (approximate == "none" or x.dtype == xp.float32):
+        from ._fast import gelu as k
+        if approximate == "tanh":
+            return k.gelu_tanh(x), xp.empty(0, x.dtype)
+        out, d = k.gelu(x, grad)
+        return out, (d if grad else xp.empty(0, x.dtype))
     t = x.dtype.type
     if approximate == "tanh":
         inner = t(_SQRT_2_OVER_PI) * (x + t(0.044715) * x * x * x)
@@ -213,6 +219,10 @@ def _gelu_vjp(g, out, x, approximate, grad):
     if not STATE.enabled and grad and approximate == "none":
         return g * out[1]  # the derivative saved by the forward pass
     if approximate == "tanh":
+        if not STATE.enabled and fast.ENABLED and fast.use(_np, g._data, x._data) \
+                and x._data.dtype == _np.float32:
+            from ._fast import gelu as k
+            return _make(k.gelu_tanh_backward(g._data, x._data))
         x2 = x * x
         inner = (x + x2 * x * 0.044715) * _SQRT_2_OVER_PI
         th = inner.tanh()

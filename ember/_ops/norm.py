@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 
 from .. import _dtype
-from .._backend import CPU
+from .._backend import CPU, fast
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import STATE, no_grad
 from ._norm_kernels import (_colsum, _empty, _fast, _mv, _ncdot, _ncl, _nldot, _nlsum,
@@ -69,6 +69,10 @@ def _bn_train(xp, x, *wb, eps, has):
     b = wb[-1] if has[1] else None
     N = x.shape[0]
     x3 = _ncl(x)
+    if _bn_fast(x3, x, *wb):
+        from ._fast import norm as k  # fused, parallel over (n, c) blocks
+        out, mean, var = k.bn_train(x3, w, b, eps)
+        return out.reshape(x.shape), mean, var
     n = N * x3.shape[2]
     with xp.errstate(invalid="ignore", divide="ignore"):
         mean = _nlsum(x3).sum(axis=0) / n
@@ -91,9 +95,23 @@ def _bn_bwd(xp, g, x, mean, var, *w, eps, mask):
     large means don't cancel)."""
     N = x.shape[0]
     x3, g3 = _ncl(x), _ncl(g)
+    if g.shape == x.shape and _bn_fast(x3, x, g, mean, var, *w):
+        from ._fast import norm as k  # fused, parallel over (n, c) blocks
+        gx, gw, gb = k.bn_backward(g3, x3, mean, var, w[0] if w else None, eps, mask[0])
+        e = _empty(x3)
+        return (gx.reshape(x.shape) if mask[0] else e), (gw if mask[1] else e), \
+            (gb if mask[2] else e)
     n = N * x3.shape[2]
     with xp.errstate(invalid="ignore", divide="ignore"):
         return _bn_bwd_kernel(g3, x3, mean, var, w[0] if w else None, eps, mask, n, x.shape)
+
+
+def _bn_fast(x3, *arrays):
+    """Whether batch norm takes the Numba kernels: their rows are the (n, c) blocks of
+    ``L = H*W`` elements, slower than the NumPy path below 8 (e.g. ``BatchNorm1d`` on (N, C)),
+    except when forced (``fast.forced`` sets ``MIN_SIZE = 0``: the sweep covers them)."""
+    return bool(fast.ENABLED and x3.size and (x3.shape[2] >= 8 or fast.MIN_SIZE == 0)
+                and fast.use(xp, *arrays))
 
 
 def _bn_bwd_kernel(g3, x3, mean, var, w, eps, mask, n, shape):
@@ -238,6 +256,9 @@ def _bn_eval_kernel(x, weight, bias, mean, var, eps):
     if bias is not None:
         shift += bias._data.reshape(-1)
     x3 = _ncl(x)
+    if _bn_fast(x3, x, scale, shift):
+        from ._fast import norm as k  # the same multiply-add, parallel over (n, c) rows
+        return k.bn_eval(x3, scale, shift).reshape(x.shape)
     out = x3 * scale[:, None]
     out += shift[:, None]
     return out.reshape(x.shape)
@@ -292,6 +313,10 @@ def _ln(xp, x, *wb, k, eps, has, stat_shape):
     w = wb[0] if has[0] else None
     b = wb[-1] if has[1] else None
     x2 = x.reshape(math.prod(stat_shape), k)
+    if fast.ENABLED and x.size and fast.use(xp, x, *wb):
+        from ._fast import norm as kern  # fused, parallel over rows
+        out, mean, rstd = kern.ln_forward(x2, w, b, eps)
+        return out.reshape(x.shape), mean.reshape(stat_shape), rstd.reshape(stat_shape)
     with xp.errstate(invalid="ignore", divide="ignore"):
         mean = _rowmean(x2) if k else xp.full(x2.shape[0], xp.nan, x.dtype)
         xc = x2 - mean[:, None]
@@ -314,6 +339,13 @@ def _ln_bwd(xp, g, x, mean, rstd, *w, k, mask):
     x2, g2 = x.reshape(m, k), g.reshape(m, k)
     mean, rstd = mean.reshape(m), rstd.reshape(m)
     gx = gw = gb = _empty(x)
+    if fast.ENABLED and x.size and g.shape == x.shape and fast.use(xp, x, g, mean, rstd, *w):
+        from ._fast import norm as kern  # fused, parallel over rows
+        fx, fw, fb = kern.ln_backward(g2, x2, mean, rstd, w[0] if w else None, mask[0],
+                                      mask[1] or mask[2])
+        return (fx.reshape(x.shape) if mask[0] else gx,
+                fw.reshape(w[0].shape) if mask[1] else gw,
+                fb.reshape(w[0].shape if w else (-1,)) if mask[2] else gb)
     t = x.dtype.type
     if mask[1]:
         gxm = g2 * x2
