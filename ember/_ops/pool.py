@@ -5,7 +5,8 @@ Promoted to primitives for speed (DESIGN §5): windows are visited by a loop ove
 over strided slices of the padded input (no per-element Python, no ``add.at``). Max pooling takes
 the maximum with ``np.maximum`` and finds each winner's kernel offset with a few uint8 passes
 (flat indices from a small table); without autograd it skips the indices entirely, and with
-disjoint windows its backward is a plain scatter. Average pooling
+disjoint windows its backward is a plain scatter. With Numba (``ember[fast]``) max pooling's
+forward and the plane scatter run as parallel per-plane loops (``_fast/pool.py``). Average pooling
 and its adjoint are each other's vjp, and so are the plane scatter and gather, so double
 backward works for avg pooling, max pooling (through the saved indices) and max_unpool.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 
+from .._backend import fast
 from .registry import OTHER, primitive
 
 __all__ = ["max_pool", "max_pool_values", "avg_pool", "adaptive_max_pool", "plane_scatter",
@@ -109,10 +111,40 @@ def _flat_index(xp, code, sp, kernel, stride, padding, dilation, out):
 @primitive("max_pool", OTHER, node_name="MaxPool2DWithIndicesBackward0", nout=2,
            save_out=True, diff_outputs=(True, False))
 def _max_pool(xp, x, *, kernel, stride, padding, dilation, osize):
+    if _fast_max(xp, x, kernel, stride, padding, dilation, osize, True):
+        from ._fast import pool as k
+        return k.max_pool(x, kernel, stride, padding, dilation, osize)
     views = _max_windows(xp, x, kernel, stride, padding, dilation, osize)
     best = _max_values(xp, views)
     code = _max_code(xp, views, best)
-    return best, _flat_index(xp, code, x.shape[2:], kernel, stride, padding, dilation, osize)
+    idx = _flat_index(xp, code, x.shape[2:], kernel, stride, padding, dilation, osize)
+    if any(padding) and best.dtype.kind == "f":
+        low = best == -xp.inf
+        if low.any():   # all -inf: torch points at the window's first in-bounds element
+            first = 0
+            for dim, (n, s, p, d, o) in enumerate(zip(x.shape[2:], stride, padding, dilation,
+                                                     osize)):
+                a = xp.arange(o) * s - p
+                a = xp.where(a < 0, a + (-a + d - 1) // d * d, a) * _prod(x.shape[3 + dim:])
+                first = first + a.reshape([-1 if j == dim else 1 for j in range(len(osize))])
+            idx[low] = xp.broadcast_to(first, idx.shape)[low]
+    return best, idx
+
+
+def _pool_2x2(shape, kernel, stride, padding, dilation, osize):
+    """2-d pooling by 2x2 windows at stride 2 with no clipped window."""
+    return (tuple(kernel) == tuple(stride) == (2, 2) and not any(padding)
+            and tuple(dilation) == (1, 1) and 2 * osize[0] <= shape[2]
+            and 2 * osize[1] <= shape[3])
+
+
+def _fast_max(xp, x, kernel, stride, padding, dilation, osize, with_idx):
+    """Whether max pooling takes the compiled kernels: the unrolled 2x2 one always; the generic
+    per-window loop only for indices at strides >= 2 (about as fast as the NumPy passes on one
+    thread there, 2x on two; slower at stride 1, and for values only)."""
+    return fast.ENABLED and fast.use(xp, x) and (
+        _pool_2x2(x.shape, kernel, stride, padding, dilation, osize)
+        or (with_idx and min(stride) >= 2))
 
 
 def _disjoint(kernel, stride, dilation):
@@ -131,6 +163,9 @@ _max_pool.defvjp(_max_pool_rule)
 @primitive("max_pool_values", OTHER, node_name="MaxPool2DWithIndicesBackward0")
 def _max_pool_values(xp, x, *, kernel, stride, padding, dilation, osize):
     """Values only (no indices): used when no gradient can be needed (inference)."""
+    if _fast_max(xp, x, kernel, stride, padding, dilation, osize, False):
+        from ._fast import pool as k
+        return k.max_pool(x, kernel, stride, padding, dilation, osize, with_idx=False)[0]
     return _max_values(xp, _max_windows(xp, x, kernel, stride, padding, dilation, osize))
 
 
@@ -155,6 +190,9 @@ def max_pool_values(x, kernel, stride, padding, dilation, out):
 # -- per-plane scatter / gather (max-pool backward, max_unpool) ---------------------------------
 @primitive("plane_scatter", OTHER, node_name="MaxUnpool2DBackward0")
 def _scatter(xp, g, idx, *, plane, unique):
+    if fast.ENABLED and fast.use(xp, g):
+        from ._fast import pool as k
+        return k.plane_scatter(g, idx, plane, unique)
     NC = _prod(g.shape[:2])
     P = _prod(plane)
     L = _prod(idx.shape[2:])

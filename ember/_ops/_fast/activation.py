@@ -1,9 +1,11 @@
-"""Fused relu kernels: forward and ``threshold_backward`` in one parallel pass each."""
+"""Fused relu kernels: forward and ``threshold_backward`` in one pass each, on the thread pool
+from ``fast.PARALLEL_MIN`` elements (serial below: a launch costs more than the loop)."""
 from __future__ import annotations
 
 import numba
 import numpy as np
 
+from ..._backend import fast
 from ..._backend.fast import jit
 
 
@@ -21,12 +23,16 @@ def _thr_bwd(g, x, threshold, out):
 
 
 def relu(x):
+    if not x.flags.c_contiguous:    # the NumPy kernel reads strided inputs without a copy
+        return np.maximum(x, x.dtype.type(0))
     out = np.empty(x.shape, x.dtype)
-    _relu(x.reshape(-1), out.reshape(-1))
+    k = _relu if x.size >= fast.PARALLEL_MIN else _relu.serial
+    k(x.reshape(-1), out.reshape(-1))
     return out
 
 
 def threshold_backward(g, x, threshold):
     out = np.empty(g.shape, g.dtype)
-    _thr_bwd(g.reshape(-1), x.reshape(-1), g.dtype.type(threshold), out.reshape(-1))
+    k = _thr_bwd if g.size >= fast.PARALLEL_MIN else _thr_bwd.serial
+    k(g.reshape(-1), x.reshape(-1), g.dtype.type(threshold), out.reshape(-1))
     return out
