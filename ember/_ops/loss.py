@@ -10,7 +10,7 @@ respect to the logits when ``log_probs`` comes from ``log_softmax``).
 """
 from __future__ import annotations
 
-from .._backend import CPU
+from .._backend import CPU, fast
 from .._tensor import Tensor, _make
 from ..autograd.grad_mode import STATE
 from .registry import ELEMENTWISE, OTHER, primitive
@@ -81,17 +81,22 @@ def nll(logp: Tensor, target: Tensor, weight, ignore_index: int, reduction: str)
 @primitive("cross_entropy_loss", OTHER, node_name="NllLossBackward0", nout=2, save_out=True,
            diff_outputs=(True, False))
 def _ce(xp, x, target, *, ignore_index, reduction):
-    """``(loss, lse)``: ``lse - x[n, t]`` per row (``lse`` the row log-sum-exp, saved)."""
+    """``(loss, lse)``: ``lse - x[n, t]`` per row (``lse`` the row log-sum-exp, saved).
+    With ``ember[fast]`` both come from one parallel pass over the rows (``_fast.softmax``)."""
     n = x.shape[0]
-    with xp.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        lse = x.max(axis=1)
-        z = x - lse[:, None]
-        xp.exp(z, out=z)
-        lse += xp.log(z.sum(axis=1))
     valid = target != ignore_index
     tsafe = xp.where(valid, target, 0)
-    with xp.errstate(invalid="ignore"):
-        loss = lse - x[xp.arange(n), tsafe]
+    if fast.ENABLED and x.flags.c_contiguous and fast.use(xp, x):
+        from ._fast import softmax as k
+        lse, loss = k.ce_fwd(x, tsafe)
+    else:
+        with xp.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            lse = x.max(axis=1)
+            z = x - lse[:, None]
+            xp.exp(z, out=z)
+            lse += xp.log(z.sum(axis=1))
+        with xp.errstate(invalid="ignore"):
+            loss = lse - x[xp.arange(n), tsafe]
     all_valid = bool(valid.all())
     if not all_valid:
         loss[~valid] = 0
@@ -123,12 +128,16 @@ def _(g, out, x, target, *, ignore_index, reduction):
         onehot[xp.arange(n), tsafe] = 1
         gc = g.reshape(-1, 1) if reduction == "none" else g
         return (_softmax(x, dim=1) - _make(onehot)) * (gc * _make(coef[:, None])), None
-    p = x._data - out[1]._data[:, None]                 # softmax - onehot, scaled
+    gd = g._data
+    coef *= gd if reduction == "none" else gd.reshape(())
+    xd, lse = x._data, out[1]._data
+    if fast.ENABLED and xd.flags.c_contiguous and fast.use(xp, xd, lse):
+        from ._fast import softmax as k
+        return _make(k.ce_bwd(xd, lse, tsafe, coef)), None
+    p = xd - lse[:, None]                               # softmax - onehot, scaled
     with xp.errstate(over="ignore", invalid="ignore"):
         xp.exp(p, out=p)
     p[xp.arange(n), tsafe] -= 1
-    gd = g._data
-    coef *= gd if reduction == "none" else gd.reshape(())
     p *= coef[:, None]
     return _make(p), None
 

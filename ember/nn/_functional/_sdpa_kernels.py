@@ -5,10 +5,16 @@ view: NumPy's row reductions and row broadcasts are several times faster along a
 axis than along a contiguous short one. (Splitting the batch over two Python threads halves the
 kernel time in isolation, but inside a model OpenBLAS's pool still spins on the second core after
 the neighbouring Linear GEMMs, and the split gained nothing; so everything runs on one thread.)
+
+With ``ember[fast]`` the elementwise parts between the GEMMs (scale, causal mask, softmax; its
+backward ``p * (dP - rowdot(p, dP)) * scale``) are fused parallel Numba kernels on the same
+transposed layout (``ember._ops._fast.softmax``). There the scale multiplies the scores (not
+``q``), the forward always normalizes the weights (no ``out *= r``), and the backward's row dots
+come from ``p`` and ``dP``, as in torch's ``_softmax_backward_data``, rather than ``g . out``.
 """
 from __future__ import annotations
 
-from ..._backend import CPU
+from ..._backend import CPU, fast
 
 xp = CPU.xp
 _CAUSAL = {}
@@ -51,6 +57,14 @@ def softmax_rows(s, masked, grad, r=None):
     """Safe softmax of the (..., L, S) scores ``s`` in place; returns the reciprocal row sums
     ``r`` (..., L, 1), 0 for fully masked rows. Without ``grad`` ``s`` is left unnormalized
     (the caller scales the (L, E) result by ``r`` instead)."""
+    st = xp.swapaxes(s, -1, -2)
+    if fast.ENABLED and st.flags.c_contiguous and fast.use(xp, s) and \
+            (r is None or r.flags.c_contiguous):
+        from ..._ops._fast import softmax as k
+        if r is None:
+            r = xp.empty(s.shape[:-1] + (1,), s.dtype)
+        k.softmax_cols(st, r, False, masked, grad)
+        return r
     mx = s.max(axis=-1, keepdims=True)
     if masked and not xp.isfinite(mx).all():  # torch's _safe_softmax: all -inf rows -> 0
         mx[~xp.isfinite(mx)] = 0
@@ -67,6 +81,13 @@ def softmax_rows(s, masked, grad, r=None):
 
 def _fwd_into(q, k, v, drop, scale, causal, grad, st, out, r):
     """The unmasked forward of one batch slice, written into ``st``/``out``/``r``."""
+    if fast.ENABLED and fast.use(xp, st):     # the scale is applied in the softmax kernel
+        from ..._ops._fast import softmax as kf
+        xp.matmul(k, xp.swapaxes(q, -1, -2), out=st)
+        kf.softmax_cols(st, r, causal, causal, True, scale)
+        s = xp.swapaxes(st, -1, -2)
+        xp.matmul(s * drop if drop is not None else s, v, out=out)
+        return
     xp.matmul(k, xp.swapaxes(q * q.dtype.type(scale), -1, -2), out=st)
     if causal:
         st += causal_bias(st.shape[-1], st.shape[-2], st.dtype, transposed=True)
@@ -81,9 +102,19 @@ def _bwd_into(g, out, p, q, k, v, drop, scale, need, dq, dk, dv):
     """The unmasked first-order backward of one batch slice, into ``dq``/``dk``/``dv``."""
     if need[2]:
         xp.matmul(xp.swapaxes(p * drop if drop is not None else p, -1, -2), g, out=dv)
-    ds = xp.swapaxes(xp.matmul(v, xp.swapaxes(g, -1, -2)), -1, -2)
+    dst = xp.matmul(v, xp.swapaxes(g, -1, -2))
+    ds = xp.swapaxes(dst, -1, -2)
     if drop is not None:
         ds *= drop
+    pt = xp.swapaxes(p, -1, -2)
+    if fast.ENABLED and pt.flags.c_contiguous and fast.use(xp, dst, pt):
+        from ..._ops._fast import softmax as kf
+        kf.softmax_bwd_cols(pt, dst, scale)     # ds, times the scale
+        if need[0]:
+            xp.matmul(ds, k, out=dq)
+        if need[1]:
+            xp.matmul(dst, q, out=dk)
+        return
     # sum_j dP_ij P_ij == g_i . out_i (dropout included): the flash-attention shortcut
     ds -= rowdots(g, out)[..., None]
     ds *= p
