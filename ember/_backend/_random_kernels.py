@@ -291,10 +291,14 @@ def normal_avx2(draw_u32, nblocks, mean, std, out):
     ``out`` is a (nblocks, 16) float32 array with contiguous rows.  In each block lanes 0..7 are u1
     (radius) and 8..15 are u2 (angle); cos goes to lanes 0..7, sin to 8..15.  Draws happen in order
     on the calling thread; large transforms run on a small thread pool (NumPy releases the GIL)
-    while the next chunk is drawn.
+    while the next chunk is drawn. With ``ember[fast]`` the transform is the Numba kernel of
+    ``_fast_random`` (same bits), see ``_normal_avx2_fast``.
     """
     mean = f32(mean)
     std = f32(std)
+    from . import fast
+    if fast.ENABLED and nblocks * 16 >= fast.MIN_SIZE:
+        return _normal_avx2_fast(draw_u32, nblocks, mean, std, out)
     parallel = nblocks * 16 >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1
     step = max(1, (_CHUNK_PAR if parallel else _CHUNK) // 8)
     pool = _pool() if parallel else None
@@ -308,6 +312,36 @@ def normal_avx2(draw_u32, nblocks, mean, std, out):
             futs.append(pool.submit(_box_muller_chunk, raw, out[a:b], mean, std))
     for fu in futs:
         fu.result()
+    return out
+
+
+_FAST_CHUNK = 1 << 13     # blocks of 16 drawn at once by the fast path when pipelined (512 KiB)
+
+
+def _normal_avx2_fast(draw_u32, nblocks, mean, std, out):
+    """``normal_avx2`` through the Numba kernel of ``_fast_random`` (bit-identical results).
+
+    Small: draw all, transform (in parallel from ``fast.PARALLEL_MIN``). Large: the calling thread
+    draws chunk after chunk while pool threads transform the chunks already drawn (serial kernel
+    builds, which release the GIL), so drawing and transforming overlap on the two cores."""
+    from . import fast
+    from . import _fast_random as fr
+    dst = out if out.flags.c_contiguous else np.empty((nblocks, 16), f32)
+    n = nblocks * 16
+    if n < _PARALLEL_MIN or (os.cpu_count() or 1) == 1:
+        raw = draw_u32(n).reshape(nblocks, 16)
+        fr.box_muller(raw, dst, mean, std, serial=n < fast.PARALLEL_MIN)
+    else:
+        pool = _pool()
+        futs = []
+        for a in range(0, nblocks, _FAST_CHUNK):
+            b = min(nblocks, a + _FAST_CHUNK)
+            raw = draw_u32(16 * (b - a)).reshape(-1, 16)
+            futs.append(pool.submit(fr.box_muller, raw, dst[a:b], mean, std, True))
+        for fu in futs:
+            fu.result()
+    if dst is not out:
+        out[...] = dst
     return out
 
 

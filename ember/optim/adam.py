@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from .optimizer import (CHUNK, Optimizer, _bump, _check_betas_eps_wd, _check_lr, _flat, _flat_in,
-                        _scalar_tensor, _use_grad, _value, _write_back, _zeros_like, xp)
+                        _scalar_tensor, _use_fast, _use_grad, _value, _write_back, _zeros_like, xp)
 from .optimizer import _scratch as _scratch_bufs
 
 __all__ = ["Adam", "AdamW", "adam", "adamw"]
@@ -167,6 +167,16 @@ def adam(params: list[Tensor], grads: list[Tensor], exp_avgs: list[Tensor],
         m = _flat(exp_avgs[i]._data, wb)
         v = _flat(exp_avg_sqs[i]._data, wb)
         vmax = _flat(max_exp_avg_sqs[i]._data, wb) if amsgrad else None
+        if _use_fast(p, g, m, v, *((vmax,) if amsgrad else ())):
+            from . import _fast  # fused single pass (Numba), same arithmetic
+            _fast.adam(p, g, m, v, vmax, maximize=maximize, decay=decay, l2=l2,
+                       weight_decay=weight_decay, w1=w1, small_w1=small_w1, beta2=beta2, c2=c2,
+                       bias_correction2_sqrt=bias_correction2_sqrt, eps=eps,
+                       neg_step_size=neg_step_size)
+            if wb:
+                _write_back(wb)
+            _bump(param)
+            continue
         if p.dtype is not dtype:
             dtype = p.dtype
             T, D, G = _scratch_bufs(_scratch, dtype, 3)

@@ -15,7 +15,7 @@ from itertools import chain
 from typing import Any, Callable
 import warnings
 
-from .._backend import CPU
+from .._backend import CPU, fast
 from .._dtype import get_default_dtype
 from .._tensor import Tensor, _make
 from ..utils.hooks import RemovableHandle
@@ -197,6 +197,13 @@ def _scratch(pool: dict | None, dtype, count: int) -> list:
     if bufs is None or len(bufs) < count:
         bufs = pool[dtype] = [xp.empty(CHUNK, dtype=dtype) for _ in range(count)]
     return bufs
+
+
+def _use_fast(*arrays) -> bool:
+    """Whether the fused Numba update of ``ember.optim._fast`` takes these flat arrays: Numba
+    present, ``fast.use`` (float32/float64 of one dtype, large enough) and all C-contiguous."""
+    return (fast.ENABLED and fast.use(xp, *arrays)
+            and all(a.flags.c_contiguous for a in arrays))
 
 
 def _grad_chunk(gc, pc, maximize: bool, weight_decay, t, gbuf):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .._tensor import Tensor, _make
-from .optimizer import (CHUNK, Optimizer, _bump, _flat, _flat_in, _use_grad, _value,
+from .optimizer import (CHUNK, Optimizer, _bump, _flat, _flat_in, _use_fast, _use_grad, _value,
                         _write_back, xp)
 from .optimizer import _scratch as _scratch_bufs
 
@@ -104,6 +104,14 @@ def sgd(params: list[Tensor], d_p_list: list[Tensor], momentum_buffer_list: list
                 momentum_buffer_list[i] = buf
                 first = True
             b = _flat(buf._data, wb)
+        if _use_fast(p, g, *((b,) if b is not None else ())):
+            from . import _fast  # fused single pass (Numba), same arithmetic
+            _fast.sgd(p, g, b, first=first, maximize=maximize, weight_decay=weight_decay,
+                      momentum=momentum, alpha=alpha, nesterov=nesterov, lr=lr)
+            if wb:
+                _write_back(wb)
+            _bump(param)
+            continue
         for s in range(0, p.shape[0], CHUNK):
             e = s + CHUNK
             pc, gc = p[s:e], g[s:e]
