@@ -10,6 +10,9 @@ Speed notes (DESIGN §5, measured on the 2-core benchmark machine):
 * im2col is one ``copyto`` from a strided window view of the padded input (faster than a
   loop of per-offset slice copies); col2im adds one strided slice per kernel offset (never
   ``add.at``).
+* With Numba (``ember[fast]``), the 2-D data-movement kernels (im2col / col2im in both
+  layouts, the flat-shift columns, the layout transposes, bias adds) run as one fused parallel
+  pass each (``_fast.conv``, via ``fast_kernels``); the GEMMs stay in NumPy / OpenBLAS.
 """
 from __future__ import annotations
 
@@ -18,7 +21,18 @@ import threading
 
 import numpy as np
 
+from .._backend import fast
+
 _LOCAL = threading.local()
+
+
+def fast_kernels(*arrays):
+    """The Numba kernels (``_fast.conv``) when they apply: ``fast.use`` and C-contiguous arrays
+    (callers check for 2-D convs), else None."""
+    if fast.ENABLED and fast.use(np, *arrays) and all(a.flags.c_contiguous for a in arrays):
+        from ._fast import conv
+        return conv
+    return None
 
 
 def prod(t):
@@ -84,6 +98,9 @@ def im2col(x, k, stride, padding, dilation, out, slot=None):
     N, C = x.shape[:2]
     shape = (C,) + tuple(k) + (N,) + tuple(out)
     cols = np.empty(shape, x.dtype) if slot is None else workspace(slot, shape, x.dtype)
+    fk = fast_kernels(x) if nd == 2 else None
+    if fk is not None:
+        return fk.im2col(x, cols, stride, padding, dilation)
     v = windows(x, k, stride, padding, dilation, out)
     perm = (1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))
     np.copyto(cols, v.transpose(perm))
@@ -100,6 +117,9 @@ def col2im(cols, shape, k, stride, padding, dilation, out):
     array of ``shape`` (N, C, *sp)."""
     N, C = shape[:2]
     sp = shape[2:]
+    fk = fast_kernels(cols) if len(k) == 2 else None
+    if fk is not None:
+        return fk.col2im(cols, shape, stride, padding, dilation)
     acc = workspace("col2im", (C, N) + tuple(s + 2 * p for s, p in zip(sp, padding)),
                     cols.dtype)
     head = (slice(None), slice(None))
@@ -182,15 +202,18 @@ def im2col_last(x, k, stride, padding, dilation, out, slot=None):
     nd = len(k)
     N, C = x.shape[:2]
     sp = x.shape[2:]
+    shape = (N,) + tuple(out) + tuple(k) + (C,)
+    fk = fast_kernels(x) if nd == 2 else None
+    if fk is not None:
+        cols = np.empty(shape, x.dtype) if slot is None else workspace(slot, shape, x.dtype)
+        return fk.im2col_last(x, cols, stride, padding, dilation)
     xl = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(sp, padding)) + (C,), x.dtype)
     xl[(slice(None),) + tuple(slice(p, p + s) for s, p in zip(sp, padding))] = \
         x.transpose((0,) + tuple(range(2, 2 + nd)) + (1,))
     st = xl.strides
     strides = (st[0],) + tuple(a * s for a, s in zip(st[1:-1], stride)) + \
         tuple(a * d for a, d in zip(st[1:-1], dilation)) + (st[-1],)
-    v = np.lib.stride_tricks.as_strided(xl, (N,) + tuple(out) + tuple(k) + (C,), strides,
-                                        writeable=False)
-    shape = (N,) + tuple(out) + tuple(k) + (C,)
+    v = np.lib.stride_tricks.as_strided(xl, shape, strides, writeable=False)
     cols = np.empty(shape, x.dtype) if slot is None else workspace(slot, shape, x.dtype)
     np.copyto(cols, v)
     return cols
@@ -201,6 +224,9 @@ def col2im_last(dcols, shape, k, stride, padding, dilation, out):
     nd = len(k)
     N, C = shape[:2]
     sp = shape[2:]
+    fk = fast_kernels(dcols) if nd == 2 else None
+    if fk is not None:
+        return fk.col2im_last(dcols, shape, stride, padding, dilation)
     acc = np.zeros((N,) + tuple(s + 2 * p for s, p in zip(sp, padding)) + (C,), dcols.dtype)
     for offs in itertools.product(*[range(kk) for kk in k]):
         dst = acc[(slice(None),) + tuple(_win(o, d, s, n) for o, d, s, n in
@@ -215,6 +241,11 @@ def col2im_last(dcols, shape, k, stride, padding, dilation, out):
 def weight_last(w):
     """(O, C, *k) -> (O, K) with K ordered (*k, C), matching ``im2col_last``."""
     nd = w.ndim - 2
+    fk = fast_kernels(w)
+    if fk is not None:
+        O, C = w.shape[:2]
+        K = prod(w.shape[2:])
+        return fk.t12(w.reshape(O, C, K), np.empty((O, K, C), w.dtype)).reshape(O, K * C)
     return np.ascontiguousarray(w.transpose((0,) + tuple(range(2, 2 + nd)) + (1,))).reshape(
         w.shape[0], prod(w.shape[1:]))
 
@@ -223,6 +254,9 @@ def g_last(g):
     """(N, O, *out) -> contiguous (N*L, O)."""
     N, O = g.shape[:2]
     L = prod(g.shape[2:])
+    fk = fast_kernels(g)
+    if fk is not None:
+        return fk.t12(g.reshape(N, O, L), np.empty((N, L, O), g.dtype)).reshape(N * L, O)
     return np.ascontiguousarray(g.reshape(N, O, L).transpose(0, 2, 1)).reshape(N * L, O)
 
 
@@ -231,6 +265,11 @@ def conv_last(x, w, b, stride, padding, dilation, out):
     O, k = w.shape[0], w.shape[2:]
     cols = im2col_last(x, k, stride, padding, dilation, out, slot="cols")
     y = np.matmul(cols.reshape(N * prod(out), prod(w.shape[1:])), weight_last(w).T)  # (NL, O)
+    fk = fast_kernels(*((y,) if b is None else (y, b)))
+    if fk is not None:
+        res = np.empty((N, O) + tuple(out), y.dtype)
+        fk.t12(y.reshape(N, prod(out), O), res.reshape(N, O, prod(out)), b)
+        return res
     src = y.reshape(N, prod(out), O).transpose(0, 2, 1).reshape((N, O) + tuple(out))
     res = np.empty((N, O) + tuple(out), y.dtype)
     if b is None:
@@ -252,6 +291,10 @@ def conv_backward_last(x, w, g, stride, padding, dilation):
     cols = im2col_last(x, k, stride, padding, dilation, out, slot="cols")
     gwo = np.matmul(gl.T, cols.reshape(gl.shape[0], prod(w.shape[1:])))  # (O, K)
     nd = len(k)
+    fk = fast_kernels(gwo)
+    if fk is not None:
+        O, K, C = w.shape[0], prod(k), x.shape[1]
+        return gx, fk.t12(gwo.reshape(O, K, C), np.empty((O, C, K), gwo.dtype)).reshape(w.shape)
     gw = gwo.reshape((w.shape[0],) + tuple(k) + (x.shape[1],))
     gw = np.ascontiguousarray(gw.transpose((0, nd + 1) + tuple(range(1, nd + 1))))
     return gx, gw
@@ -282,6 +325,7 @@ class Flat:
             slice(p, p + s) for s, p in zip(sp, padding))
         self.crop = (Ellipsis,) + tuple(slice(0, o) for o in out[1:])
         self.k = tuple(k)
+        self.pad, self.dil = tuple(padding), tuple(dilation)
         self.ok = min(out) > 0 and self.Lp <= 1.3 * prod(out)
 
     def chunk(self, N, K, itemsize):
@@ -290,15 +334,45 @@ class Flat:
         parts = max(1, -(-N // n))
         return max(1, -(-N // parts))
 
+    def fast(self, x, *more):
+        """The Numba kernels for chunks of ``x`` (2-D convs only), else None."""
+        return fast_kernels(x, *more) if len(self.k) == 2 else None
+
+    def scratch(self, fk, n, C, dtype):
+        """The zero-bordered padding scratch of ``cols`` (unused by the Numba kernel)."""
+        return None if fk is not None else np.zeros((n, C, self.width), dtype)
+
+    def put(self, fk, r, dst, b=None):
+        """``dst`` (m, c, *out) = ``r`` (c, m, Lp) cropped and transposed (+ bias ``b``)."""
+        if fk is not None:
+            c, m = r.shape[:2]
+            fk.swap(r.reshape(c, m, self.out[0], self.psp[1]), dst, self.out[1], b)
+        elif b is None:
+            np.copyto(dst, self.grid(r))
+        else:
+            np.add(self.grid(r), b.reshape((1, -1) + (1,) * len(self.out)), out=dst)
+
+    def take(self, fk, src, t):
+        """``t`` (c, m, Lp) grid cells = ``src`` (m, c, *out) (garbage columns untouched)."""
+        if fk is not None:
+            m, c = src.shape[:2]
+            fk.swap(src, t.reshape(c, m, self.out[0], self.psp[1]), self.out[1])
+        else:
+            np.copyto(self.grid(t), src)
+
     def grid(self, a):
         """``a`` (c, m, Lp) viewed as (m, c, *out) (garbage columns cropped)."""
         v = a.reshape(a.shape[:2] + (self.out[0],) + self.psp[1:])[self.crop]
         return v.swapaxes(0, 1)
 
-    def cols(self, xs, x, buf):
+    def cols(self, xs, x, buf, fk=None):
         """im2col of the chunk ``x`` (m, C, *sp), padded via the zero-bordered scratch ``xs``
         (n >= m, C, width), as a (C * prod(k), m * Lp) view of the flat ``buf``."""
         m, C = x.shape[:2]
+        if fk is not None:
+            out = buf[:C * prod(self.k) * m * self.Lp].reshape((C,) + self.k + (m, self.Lp))
+            fk.flat_cols(x, out, self.psp[1], self.pad, self.dil)
+            return out.reshape(C * prod(self.k), m * self.Lp)
         xs = xs[:m]
         xs[:, :, :self.P].reshape((m, C) + self.psp)[self.inner] = x
         st = xs.strides
@@ -328,17 +402,14 @@ def conv_flat(f, x, w, b):
     y = np.empty((N, O) + f.out, np.result_type(x.dtype, w.dtype))
     w2 = w.reshape(1, O, K)
     n = f.chunk(N, K, x.itemsize)
-    xs = np.zeros((n, C, f.width), x.dtype)
+    fk = f.fast(*((x, w) if b is None else (x, w, b)))
+    xs = f.scratch(fk, n, C, x.dtype)
     buf = np.empty(K * n * f.Lp, x.dtype)
-    bv = None if b is None else b.reshape((1, -1) + (1,) * len(f.out))
     for n0 in range(0, N, n):
         xc = x[n0:n0 + n]
         m = xc.shape[0]
-        r = gemm(w2, f.cols(xs, xc, buf)[None])[0].reshape(O, m, f.Lp)
-        if bv is None:
-            np.copyto(y[n0:n0 + m], f.grid(r))
-        else:
-            np.add(f.grid(r), bv, out=y[n0:n0 + m])
+        r = gemm(w2, f.cols(xs, xc, buf, fk)[None])[0].reshape(O, m, f.Lp)
+        f.put(fk, r, y[n0:n0 + m], b)
     return y
 
 
@@ -362,7 +433,8 @@ def weight_grad_flat(f, x, g, w_shape):
     N = x.shape[0]
     O, K = w_shape[0], prod(w_shape[1:])
     n = f.chunk(N, K, x.itemsize)
-    xs = np.zeros((n, x.shape[1], f.width), x.dtype)
+    fk = f.fast(x, g)
+    xs = f.scratch(fk, n, x.shape[1], x.dtype)
     buf = np.empty(K * n * f.Lp, x.dtype)
     gbuf = np.zeros(O * n * f.Lp, g.dtype)    # garbage columns stay zero for every chunk size
     gwt = np.zeros((K, O), np.result_type(x.dtype, g.dtype))
@@ -370,9 +442,10 @@ def weight_grad_flat(f, x, g, w_shape):
         xc = x[n0:n0 + n]
         m = xc.shape[0]
         gt = gbuf[:O * m * f.Lp].reshape(O, m, f.Lp)
-        np.copyto(f.grid(gt), g[n0:n0 + m])
+        f.take(fk, g[n0:n0 + m], gt)
         # (K, mL) @ (mL, O): the fast layout for OpenBLAS (see conv._weight_grad)
-        gwt += gemm_long(f.cols(xs, xc, buf)[None], gt.reshape(1, O, m * f.Lp).swapaxes(1, 2))[0]
+        cols = f.cols(xs, xc, buf, fk)[None]
+        gwt += gemm_long(cols, gt.reshape(1, O, m * f.Lp).swapaxes(1, 2))[0]
     return np.ascontiguousarray(gwt.T).reshape(w_shape)
 
 
@@ -400,18 +473,19 @@ def backward_flat(x, w, g, padding, dilation):
     wf = _flipped(w).reshape(1, C, K)
     gx = np.empty(x.shape, np.result_type(g.dtype, w.dtype))
     n = f.chunk(N, K, g.itemsize)
-    gs = np.zeros((n, O, f.width), g.dtype)
+    fk = f.fast(g, x, w)
+    gs = f.scratch(fk, n, O, g.dtype)
     buf = np.empty(K * n * f.Lp, g.dtype)
     xbuf = np.zeros(C * n * f.Lp, x.dtype)    # garbage columns stay zero for every chunk size
     gwf = np.zeros((K, C), np.result_type(x.dtype, g.dtype))
     for n0 in range(0, N, n):
         gc = g[n0:n0 + n]
         m = gc.shape[0]
-        cg = f.cols(gs, gc, buf)[None]                                   # (1, K, m*Lp)
+        cg = f.cols(gs, gc, buf, fk)[None]                               # (1, K, m*Lp)
         r = gemm(wf, cg)[0].reshape(C, m, f.Lp)
-        np.copyto(gx[n0:n0 + m], f.grid(r))
+        f.put(fk, r, gx[n0:n0 + m])
         xt = xbuf[:C * m * f.Lp].reshape(C, m, f.Lp)
-        np.copyto(f.grid(xt), x[n0:n0 + m])
+        f.take(fk, x[n0:n0 + m], xt)
         gwf += gemm_long(cg, xt.reshape(1, C, m * f.Lp).swapaxes(1, 2))[0]  # (K, C)
     gw = gwf.reshape((O,) + tuple(k) + (C,))[(slice(None),) + (slice(None, None, -1),) * nd]
     return gx, np.ascontiguousarray(gw.transpose((0, nd + 1) + tuple(range(1, nd + 1))))
@@ -429,9 +503,15 @@ def _sub(nd, stride, out):
         slice(0, (o - 1) * s + 1, s) for s, o in zip(stride, out))
 
 
-def _cn(a, idx, slot):
-    """``a[idx]`` (N, C, *sp) copied to a contiguous (C, N * L) (in workspace ``slot``)."""
+def _cn(a, idx, slot, stride=None):
+    """``a[idx]`` (N, C, *sp) copied to a contiguous (C, N * L) (in workspace ``slot``);
+    ``stride``: the sampling stride of ``idx`` (None: ``idx`` takes all of ``a``)."""
     v = a[idx]
+    fk = fast_kernels(a) if a.ndim == 4 else None
+    if fk is not None:
+        res = workspace(slot, (v.shape[1], v.shape[0]) + v.shape[2:], a.dtype)
+        fk.sub_cn(a, res, stride or (1, 1))
+        return res.reshape(v.shape[1], -1)
     res = workspace(slot, (v.shape[1], v.shape[0]) + v.shape[2:], a.dtype)
     np.copyto(res, v.swapaxes(0, 1))
     return res.reshape(v.shape[1], -1)
@@ -441,10 +521,15 @@ def conv_1x1(x, w, b, stride, out):
     """Pointwise conv: (O, C) @ x sampled at ``stride`` as (C, N*L), back to (N, O, *out)."""
     N = x.shape[0]
     O = w.shape[0]
-    xs = _cn(x, _sub(len(out), stride, out), "cols")
+    xs = _cn(x, _sub(len(out), stride, out), "cols", stride)
     r = gemm(w.reshape(1, O, -1), xs[None], slot="gemm")[0]
-    src = r.reshape((O, N) + tuple(out)).swapaxes(0, 1)
     y = np.empty((N, O) + tuple(out), r.dtype)
+    fk = fast_kernels(*((r,) if b is None else (r, b)))
+    if fk is not None:
+        L = prod(out)
+        fk.swap(r.reshape(O, N, 1, L), y.reshape(N, O, 1, L), L, b)
+        return y
+    src = r.reshape((O, N) + tuple(out)).swapaxes(0, 1)
     if b is None:
         np.copyto(y, src)
     else:
@@ -455,6 +540,10 @@ def conv_1x1(x, w, b, stride, out):
 def _scatter(r, x_shape, stride, out):
     """(C, N*L) input-gradient samples placed into a fresh zero (N, C, *sp) at ``stride``."""
     C, N = x_shape[1], x_shape[0]
+    fk = fast_kernels(r) if len(out) == 2 else None
+    if fk is not None:
+        return fk.scatter_sub(r.reshape((C, N) + tuple(out)), np.empty(tuple(x_shape), r.dtype),
+                              stride)
     src = r.reshape((C, N) + tuple(out)).swapaxes(0, 1)
     idx = _sub(len(out), stride, out)
     if all(s == 1 for s in stride) and tuple(out) == tuple(x_shape[2:]):
@@ -477,7 +566,7 @@ def input_grad_1x1(g, w, x_shape, stride):
 def weight_grad_1x1(x, g, stride, w_shape):
     """Weight gradient (O, C, 1...) of a pointwise conv."""
     out = g.shape[2:]
-    xs = _cn(x, _sub(len(out), stride, out), "cols")
+    xs = _cn(x, _sub(len(out), stride, out), "cols", stride)
     gt = _cn(g, (Ellipsis,), "gt")
     # (C, NL) @ (NL, O): the fast OpenBLAS layout (see conv._weight_grad)
     gw = gemm_long(xs[None], gt.T[None])[0]
@@ -489,7 +578,7 @@ def backward_1x1(x, w, g, stride):
     out = g.shape[2:]
     O = w.shape[0]
     gt = _cn(g, (Ellipsis,), "gt")                                          # (O, NL)
-    xs = _cn(x, _sub(len(out), stride, out), "cols")                        # (C, NL)
+    xs = _cn(x, _sub(len(out), stride, out), "cols", stride)                # (C, NL)
     gw = gemm_long(xs[None], gt.T[None])[0]                                 # (C, O)
     r = gemm(w.reshape(1, O, -1).swapaxes(1, 2), gt[None])[0]              # (C, NL)
     return _scatter(r, x.shape, stride, out), np.ascontiguousarray(gw.T).reshape(w.shape)

@@ -55,7 +55,13 @@ def col2im(xp, cols, shape, k, stride, padding, dilation, out):
 def _nl_major(xp, y, groups, slot=None):
     """(N, O, *out) -> (G, O/G, N*L) (one transposing copy; into workspace ``slot`` if given)."""
     N, O = y.shape[:2]
-    shape = (groups, O // groups, N * _prod(y.shape[2:]))
+    L = _prod(y.shape[2:])
+    shape = (groups, O // groups, N * L)
+    fk = _K.fast_kernels(y)
+    if fk is not None:
+        res = xp.empty((O, N, 1, L), y.dtype) if slot is None else \
+            _K.workspace(slot, (O, N, 1, L), y.dtype)
+        return fk.swap(y.reshape(N, O, 1, L), res, L).reshape(shape)
     if slot is None:
         return xp.ascontiguousarray(y.swapaxes(0, 1)).reshape(shape)
     res = _K.workspace(slot, (O, N) + tuple(y.shape[2:]), y.dtype)
@@ -66,8 +72,13 @@ def _nl_major(xp, y, groups, slot=None):
 def _from_nl_major(xp, r, N, sp, b=None):
     """(G, O/G, N*L) -> a fresh contiguous (N, O, *sp), plus the bias ``b`` if given."""
     O = r.shape[0] * r.shape[1]
-    src = r.reshape((O, N) + tuple(sp)).swapaxes(0, 1)
     y = xp.empty((N, O) + tuple(sp), r.dtype)
+    fk = _K.fast_kernels(*((r,) if b is None else (r, b)))
+    if fk is not None:
+        L = _prod(sp)
+        fk.swap(r.reshape(O, N, 1, L), y.reshape(N, O, 1, L), L, b)
+        return y
+    src = r.reshape((O, N) + tuple(sp)).swapaxes(0, 1)
     if b is None:
         xp.copyto(y, src)
     else:
