@@ -2,7 +2,7 @@
 
 torch's CPU kernels are compiled loops that run on an intra-op OpenMP pool; a NumPy kernel makes
 one pass over memory per ufunc, on one core. With Numba installed, the hottest kernels (conv's
-im2col/col2im, pooling, GELU, norms, the LSTM step, optimizer updates, randn's transform) have
+im2col/col2im, pooling, GELU, norms, attention softmax, optimizer updates, randn's transform) have
 fused, parallel implementations that override the NumPy ones. The NumPy path stays the reference:
 it runs when Numba is absent, for dtypes a kernel does not cover, and below a size threshold, and
 the conformance sweep runs over both paths (``forced``).
@@ -84,6 +84,11 @@ class _Kernel:
             fn.__qualname__ = self._fn.__qualname__ + "_par"
             fn.__module__ = self._fn.__module__
             self._par = numba.njit(fn, cache=True, nogil=True, parallel=True, **self._opts)
+
+    def pick(self, n: int, scale: int = 1):
+        """This kernel (parallel) for ``n >= scale * PARALLEL_MIN`` work items, else its serial
+        build: waking a sleeping pool costs ~0.2 ms here, more than a short loop gains."""
+        return self if n >= scale * PARALLEL_MIN else self.serial
 
     @property
     def serial(self):

@@ -16,13 +16,9 @@ only under no-grad), using activations saved as extra, non-differentiable output
 with one GEMM per weight over all steps. With ``create_graph=True`` the rule instead
 differentiates the same recurrence written step by step in ember ops (``_reference``), so higher
 derivatives are exact.
-
-With Numba (``ember[fast]``), the LSTM's per-step elementwise work (everything between the
-GEMMs) is one fused kernel call per step, forward and backward (``_fast/rnn.py``).
 """
 from __future__ import annotations
 
-from .._backend import fast
 from ..autograd.grad_mode import STATE
 from .registry import OTHER, primitive
 
@@ -162,48 +158,6 @@ def _lstm_split(rest, bias):
     return b, (rest[1 if bias else 0] if len(rest) > bias else None)
 
 
-def _lstm_fast(xp, xwt, h0, c0, w, w_hr, sizes, reverse, gates, cell, tcell, out):
-    """The forward recurrence with one fused Numba kernel per step after the GEMM."""
-    from ._fast import rnn as k
-    b0 = sizes[0] if sizes else 0
-    c0t = xp.ascontiguousarray(c0[:b0].T)
-    hbuf = xp.empty((b0, cell.shape[1]), out.dtype) if w_hr is not None else None
-    prev = None
-    for s, bs in _steps(sizes, reverse):
-        e = s + bs
-        hp = _prev(xp, out, h0, prev, bs)
-        g = _blk(gates, s, bs)
-        xp.matmul(w, hp.T, out=g)
-        cp, pbs = (c0t, b0) if prev is None else (_blk(cell, *prev), prev[1])
-        hout = out[s:e] if w_hr is None else hbuf[:bs]
-        k.fwd_step(g, xwt, s, cp, c0t, pbs, _blk(cell, s, bs), _blk(tcell, s, bs), hout)
-        if w_hr is not None:
-            xp.matmul(hout, w_hr.T, out=out[s:e])
-        prev = (s, bs)
-
-
-def _lstm_fast_bwd(xp, dout, c0, w_t, w_hr, steps, gates, cell, tcell, dh, dc, dgt, dhp, oc):
-    """BPTT with one fused Numba kernel per step before the GEMM (the NumPy loop's arithmetic)."""
-    from ._fast import rnn as k
-    hs = tcell.shape[1]
-    b0 = dc.shape[1]
-    c0t = xp.ascontiguousarray(c0[:b0].T)
-    dout = xp.ascontiguousarray(dout)
-    for i in range(len(steps) - 1, -1, -1):
-        s, bs = steps[i]
-        e = s + bs
-        g, tc = _blk(gates, s, bs), _blk(tcell, s, bs)
-        cp, pbs = (c0t, b0) if not i else (_blk(cell, *steps[i - 1]), steps[i - 1][1])
-        if w_hr is None:
-            k.bwd_step(g, tc, cp, c0t, pbs, dh, dout, s, True, dc, dgt)
-        else:
-            dhk = dh[:, :bs] + dout[s:e].T
-            dhp[s:e] = dhk.T
-            xp.multiply(g[2 * hs:3 * hs], tc, out=oc[s:e].T)
-            k.bwd_step(g, tc, cp, c0t, pbs, w_hr.T @ dhk, dout, s, False, dc, dgt)
-        xp.matmul(w_t, dgt[:, s:e], out=dh[:, :bs])
-
-
 @primitive("lstm_layer", OTHER, node_name="LstmBackward0", nout=6, save_out=True,
            diff_outputs=_LSTM_DIFF)
 def _lstm_layer(xp, x, h0, c0, w_ih, w_hh, *rest, sizes, reverse, bias):
@@ -223,10 +177,6 @@ def _lstm_layer(xp, x, h0, c0, w_ih, w_hh, *rest, sizes, reverse, bias):
     gates, cell = xp.empty((n, 4 * hs), dt), xp.empty((n, hs), dt)
     tcell, out = xp.empty((n, hs), dt), xp.empty((n, ps), dt)
     w = _ifog_neg(xp, w_hh, hs)
-    if fast.ENABLED and fast.use(xp, gates, xwt, w, h0, c0):
-        _lstm_fast(xp, xwt, h0, c0, w, w_hr, sizes, reverse, gates, cell, tcell, out)
-        return (out, _final(xp, out, sizes, reverse), _final_t(xp, cell, sizes, reverse),
-                gates, cell, tcell)
     tmp = xp.empty(hs * (sizes[0] if sizes else 0), dt)
     prev = None
     with xp.errstate(over="ignore"):
@@ -269,52 +219,49 @@ def _lstm_layer_backward(xp, dout, dhn, dcn, x, h0, c0, w_ih, w_hh, out, cell, g
     dt = gates.dtype
     dgt = xp.empty((4 * hs, n), dt)
     b0 = sizes[0] if sizes else 0
+    dbuf = xp.empty(4 * hs * b0, dt)
     w_t = xp.ascontiguousarray(_ifog_neg(xp, w_hh, hs).T)  # dh^T = W^T @ d: the fast layout
     dh, dc = xp.array(dhn.T, dt, order="C"), xp.array(dcn.T, dt, order="C")
+    ds, t1 = xp.empty((h3, b0), dt), xp.empty((hs, b0), dt)
+    dht = xp.empty((dh.shape[0], b0), dt)
     dhp = xp.empty_like(dout) if w_hr is not None else None
     oc = xp.empty((n, hs), dt) if w_hr is not None else None
     steps = _steps(sizes, reverse)
-    if fast.ENABLED and fast.use(xp, gates, dgt, dout, dh, dc, w_t, c0):
-        _lstm_fast_bwd(xp, dout, c0, w_t, w_hr, steps, gates, cell, tcell, dh, dc, dgt, dhp, oc)
-    else:
-        dbuf = xp.empty(4 * hs * b0, dt)
-        ds, t1 = xp.empty((h3, b0), dt), xp.empty((hs, b0), dt)
-        dht = xp.empty((dh.shape[0], b0), dt)
-        for k in range(len(steps) - 1, -1, -1):
-            s, bs = steps[k]
-            e = s + bs
-            g, tc = _blk(gates, s, bs), _blk(tcell, s, bs)
-            cp = _cprev(xp, cell, c0, steps[k - 1] if k else None, bs)
-            d = dbuf[:4 * hs * bs].reshape(4 * hs, bs)
-            sg, gg, o = g[:h3], g[h3:], g[h2:h3]      # order i, f, o, g
-            dsk, a = ds[:, :bs], t1[:, :bs]
-            xp.subtract(sg, 1, out=dsk)
-            dsk *= sg                                  # -sigmoid'(i, f, o): the negated layout
-            dhk = dht[:, :bs]
-            xp.add(dh[:, :bs], dout[s:e].T, out=dhk)
-            if w_hr is not None:
-                dhp[s:e] = dhk.T
-                xp.multiply(o, tc, out=oc[s:e].T)
-                dhk = w_hr.T @ dhk
-            xp.multiply(tc, tc, out=a)
-            xp.subtract(1, a, out=a)
-            a *= o
-            a *= dhk
-            dck = dc[:, :bs]
-            dck += a
-            xp.multiply(dhk, tc, out=a)
-            xp.multiply(a, dsk[h2:], out=d[h2:h3])        # o
-            xp.multiply(dck, gg, out=a)
-            xp.multiply(a, dsk[:hs], out=d[:hs])          # i
-            xp.multiply(dck, cp, out=a)
-            xp.multiply(a, dsk[hs:h2], out=d[hs:h2])      # f
-            xp.multiply(gg, gg, out=a)
-            xp.subtract(1, a, out=a)
-            a *= g[:hs]
-            xp.multiply(dck, a, out=d[h3:])               # g
-            dck *= g[hs:h2]
-            xp.matmul(w_t, d, out=dh[:, :bs])
-            dgt[:, s:e] = d
+    for k in range(len(steps) - 1, -1, -1):
+        s, bs = steps[k]
+        e = s + bs
+        g, tc = _blk(gates, s, bs), _blk(tcell, s, bs)
+        cp = _cprev(xp, cell, c0, steps[k - 1] if k else None, bs)
+        d = dbuf[:4 * hs * bs].reshape(4 * hs, bs)
+        sg, gg, o = g[:h3], g[h3:], g[h2:h3]      # order i, f, o, g
+        dsk, a = ds[:, :bs], t1[:, :bs]
+        xp.subtract(sg, 1, out=dsk)
+        dsk *= sg                                  # -sigmoid'(i, f, o): the negated layout
+        dhk = dht[:, :bs]
+        xp.add(dh[:, :bs], dout[s:e].T, out=dhk)
+        if w_hr is not None:
+            dhp[s:e] = dhk.T
+            xp.multiply(o, tc, out=oc[s:e].T)
+            dhk = w_hr.T @ dhk
+        xp.multiply(tc, tc, out=a)
+        xp.subtract(1, a, out=a)
+        a *= o
+        a *= dhk
+        dck = dc[:, :bs]
+        dck += a
+        xp.multiply(dhk, tc, out=a)
+        xp.multiply(a, dsk[h2:], out=d[h2:h3])        # o
+        xp.multiply(dck, gg, out=a)
+        xp.multiply(a, dsk[:hs], out=d[:hs])          # i
+        xp.multiply(dck, cp, out=a)
+        xp.multiply(a, dsk[hs:h2], out=d[hs:h2])      # f
+        xp.multiply(gg, gg, out=a)
+        xp.subtract(1, a, out=a)
+        a *= g[:hs]
+        xp.multiply(dck, a, out=d[h3:])               # g
+        dck *= g[hs:h2]
+        xp.matmul(w_t, d, out=dh[:, :bs])
+        dgt[:, s:e] = d
     if sizes and all(q == b0 for q in sizes):  # dense: h_prev is out shifted by one step
         lo, hi = (slice(b0, n), slice(0, n - b0)) if not reverse else (slice(0, n - b0),
                                                                         slice(b0, n))

@@ -1,7 +1,7 @@
 """Fused Adam/AdamW and SGD updates (the ``ember[fast]`` extra, Numba).
 
 One vectorised pass per parameter instead of a dozen NumPy passes per chunk (threaded only for
-huge parameters, see ``_PAR_SHIFT``). Each element goes through exactly the float operations of
+huge parameters, see ``_SCALE``). Each element goes through exactly the float operations of
 the NumPy path in ``adam.py`` / ``sgd.py`` (torch's single-tensor order), in the parameter's
 dtype, with every hyperparameter cast to that dtype as NumPy's weak Python scalars are, and
 ``fastmath`` off: the two paths give identical bits. ``error_model="numpy"``: IEEE division.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .._backend import fast
 from .._backend.fast import jit
 
 
@@ -79,14 +78,7 @@ def _sgd(p, g, b, maximize, use_wd, mom_mode, nesterov, wd, momentum, alpha, neg
 # The updates are memory-bound: on the 2-core machine the parallel build never beat the serial
 # one (64K..11M elements; equal from 4M, and a launch paid 70-250 us of thread wake-up while the
 # other core was busy), so the pool is taken only from 64 * fast.PARALLEL_MIN (4M) elements.
-_PAR_SHIFT = 6
-
-
-def _call(kernel, n, *args):
-    if n < fast.PARALLEL_MIN << _PAR_SHIFT:
-        kernel.serial(*args)
-    else:
-        kernel(*args)
+_SCALE = 64
 
 
 def adam(p, g, m, v, vmax, *, maximize, decay, l2, weight_decay, w1, small_w1, beta2, c2,
@@ -100,7 +92,7 @@ def adam(p, g, m, v, vmax, *, maximize, decay, l2, weight_decay, w1, small_w1, b
         wd_mode, wd = 2, weight_decay
     else:
         wd_mode, wd = 0, 0.0
-    _call(_adam, p.shape[0], p, g, m, v, vmax if amsgrad else p[:0], bool(maximize), wd_mode,
+    _adam.pick(p.shape[0], _SCALE)(p, g, m, v, vmax if amsgrad else p[:0], bool(maximize), wd_mode,
           bool(small_w1), amsgrad, T(wd), T(w1 if small_w1 else 1 - w1), T(beta2), T(c2),
           T(bias_correction2_sqrt), T(eps), T(neg_step_size))
 
@@ -109,6 +101,6 @@ def sgd(p, g, b, *, first, maximize, weight_decay, momentum, alpha, nesterov, lr
     """One SGD update of the flat arrays (``b`` the momentum buffer or None), in place."""
     T = p.dtype.type
     mom_mode = 0 if b is None else 1 if first else 2
-    _call(_sgd, p.shape[0], p, g, p[:0] if b is None else b, bool(maximize),
+    _sgd.pick(p.shape[0], _SCALE)(p, g, p[:0] if b is None else b, bool(maximize),
           weight_decay != 0, mom_mode, bool(nesterov), T(weight_decay), T(momentum), T(alpha),
           T(-lr))

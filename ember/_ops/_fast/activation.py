@@ -5,7 +5,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..._backend import fast
 from ..._backend.fast import jit
 
 
@@ -26,13 +25,13 @@ def relu(x):
     if not x.flags.c_contiguous:    # the NumPy kernel reads strided inputs without a copy
         return np.maximum(x, x.dtype.type(0))
     out = np.empty(x.shape, x.dtype)
-    k = _relu if x.size >= fast.PARALLEL_MIN else _relu.serial
+    k = _relu.pick(x.size)
     k(x.reshape(-1), out.reshape(-1))
     return out
 
 
 def threshold_backward(g, x, threshold):
     out = np.empty(g.shape, g.dtype)
-    k = _thr_bwd if g.size >= fast.PARALLEL_MIN else _thr_bwd.serial
+    k = _thr_bwd.pick(g.size)
     k(g.reshape(-1), x.reshape(-1), g.dtype.type(threshold), out.reshape(-1))
     return out

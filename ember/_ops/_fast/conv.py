@@ -12,7 +12,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..._backend import fast
 from ..._backend.fast import jit
 
 
@@ -277,12 +276,11 @@ def _col2im_last(dcols, gx, sh, sw, ph, pw, dh, dw):
 
 
 # -- entry points (2-D, C-contiguous float arrays) --------------------------------------------
-def _pick(kernel, n, scale=16):
-    """The parallel build from ``scale * fast.PARALLEL_MIN`` elements moved (1M; 4M for the
-    transposes of a GEMM's output), else the serial one: between ops the pool's threads sleep,
-    and waking them (~0.2 ms measured here, more right after a GEMM, whose OpenBLAS worker still
-    spins on the second core) ate the gain of a shorter copy."""
-    return kernel if n >= scale * fast.PARALLEL_MIN else kernel.serial
+# The parallel builds from _SCALE * fast.PARALLEL_MIN elements moved (1M; 4M for the transposes
+# of a GEMM's output): between ops the pool's threads sleep, and waking them (~0.2 ms measured
+# here, more right after a GEMM, whose OpenBLAS worker still spins on the second core) ate the
+# gain of a shorter copy.
+_SCALE = 16
 
 
 def _nobias(dtype):
@@ -296,26 +294,26 @@ def _geo(stride, padding, dilation):
 
 def im2col(x, cols, stride, padding, dilation):
     """Fill ``cols`` (C, kh, kw, N, oh, ow) from ``x`` (N, C, H, W)."""
-    _pick(_im2col_cn, cols.size)(x, cols, *_geo(stride, padding, dilation))
+    _im2col_cn.pick(cols.size, _SCALE)(x, cols, *_geo(stride, padding, dilation))
     return cols
 
 
 def col2im(cols, shape, stride, padding, dilation):
     """Sum ``cols`` (C, kh, kw, N, oh, ow) into a fresh (N, C, H, W)."""
     gx = np.empty(tuple(shape), cols.dtype)
-    _pick(_col2im_cn, cols.size)(cols, gx, *_geo(stride, padding, dilation))
+    _col2im_cn.pick(cols.size, _SCALE)(cols, gx, *_geo(stride, padding, dilation))
     return gx
 
 
 def flat_cols(x, cols, Wp, padding, dilation):
     """Fill ``cols`` (C, kh, kw, m, Lp) from ``x`` (m, C, H, W) (see ``Flat.cols``)."""
-    _pick(_flat_cols, cols.size)(x, cols, int(Wp), *_geo((1, 1), padding, dilation)[2:])
+    _flat_cols.pick(cols.size, _SCALE)(x, cols, int(Wp), *_geo((1, 1), padding, dilation)[2:])
     return cols
 
 
 def swap(src, dst, W, b=None):
     """``dst`` (B, A, R, Wd) [..., :W] = ``src`` (A, B, R, Ws) [..., :W] (+ ``b`` over A)."""
-    k = _pick(_swap, dst.size, 64)
+    k = _swap.pick(dst.size, 64)
     if b is None:
         k(src, dst, int(W), _nobias(src.dtype), False)
     else:
@@ -325,7 +323,7 @@ def swap(src, dst, W, b=None):
 
 def t12(src, dst, b=None):
     """``dst`` (P, B, A) = ``src`` (P, A, B) transposed (+ ``b`` over B)."""
-    k = _pick(_t12, dst.size, 64)
+    k = _t12.pick(dst.size, 64)
     if b is None:
         k(src, dst, _nobias(src.dtype), False)
     else:
@@ -335,24 +333,24 @@ def t12(src, dst, b=None):
 
 def sub_cn(x, dst, stride):
     """``dst`` (C, N, oh, ow) = ``x`` (N, C, H, W) sampled at ``stride``."""
-    _pick(_sub_cn, dst.size)(x, dst, int(stride[0]), int(stride[1]))
+    _sub_cn.pick(dst.size, _SCALE)(x, dst, int(stride[0]), int(stride[1]))
     return dst
 
 
 def scatter_sub(r, gx, stride):
     """``gx`` (N, C, H, W) = zeros with ``r`` (C, N, oh, ow) placed at ``stride``."""
-    _pick(_scatter_sub, gx.size, 64)(r, gx, int(stride[0]), int(stride[1]))
+    _scatter_sub.pick(gx.size, 64)(r, gx, int(stride[0]), int(stride[1]))
     return gx
 
 
 def im2col_last(x, cols, stride, padding, dilation):
     """Fill ``cols`` (N, oh, ow, kh, kw, C) from ``x`` (N, C, H, W)."""
-    _pick(_im2col_last, cols.size)(x, cols, *_geo(stride, padding, dilation))
+    _im2col_last.pick(cols.size, _SCALE)(x, cols, *_geo(stride, padding, dilation))
     return cols
 
 
 def col2im_last(dcols, shape, stride, padding, dilation):
     """Sum ``dcols`` (N, oh, ow, kh, kw, C) into a fresh (N, C, H, W)."""
     gx = np.empty(tuple(shape), dcols.dtype)
-    _pick(_col2im_last, dcols.size)(dcols, gx, *_geo(stride, padding, dilation))
+    _col2im_last.pick(dcols.size, _SCALE)(dcols, gx, *_geo(stride, padding, dilation))
     return gx

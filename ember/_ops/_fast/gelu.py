@@ -152,9 +152,9 @@ def gelu(x, grad):
     out = np.empty(xf.size, x.dtype)
     d = np.empty(xf.size if grad else 0, x.dtype)
     if x.dtype == np.float32:
-        _gelu32(xf, _C32, out, d, bool(grad))
+        _gelu32.pick(xf.size)(xf, _C32, out, d, bool(grad))
     else:
-        _gelu64(xf, out, d, bool(grad))
+        _gelu64.pick(xf.size)(xf, out, d, bool(grad))
     return out.reshape(x.shape), (d.reshape(x.shape) if grad else None)
 
 
@@ -162,7 +162,7 @@ def gelu_tanh(x):
     """torch's ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`` of a float32 array (float64
     stays on NumPy, whose SIMD tanh beats libm's)."""
     out = np.empty(x.size, x.dtype)
-    _gelu_tanh(_flat(x), _C32, out)
+    _gelu_tanh.pick(x.size)(_flat(x), _C32, out)
     return out.reshape(x.shape)
 
 
@@ -170,5 +170,5 @@ def gelu_tanh_backward(g, x):
     """``g * d gelu_tanh / dx`` (torch's ``gelu_backward(..., approximate='tanh')`` formula),
     float32 arrays."""
     out = np.empty(x.size, x.dtype)
-    _gelu_tanh_bwd(_flat(g), _flat(x), _C32, out)
+    _gelu_tanh_bwd.pick(x.size)(_flat(g), _flat(x), _C32, out)
     return out.reshape(x.shape)

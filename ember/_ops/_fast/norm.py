@@ -18,7 +18,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..._backend import fast
 from ..._backend.fast import jit
 
 # Reductions may be reassociated (``fastmath={"reassoc"}`` on these helpers only: no FMA
@@ -127,10 +126,6 @@ def _affine_rows(x, scale, shift, out):
             orow[j] = xr[j] * sc + sh
 
 
-def _pick(kernel, size):
-    return kernel if size >= fast.PARALLEL_MIN else kernel.serial
-
-
 def _opt(a, like):
     return np.empty(0, like.dtype) if a is None else np.ascontiguousarray(a).reshape(-1)
 
@@ -150,7 +145,7 @@ def bn_train(x3, w, b, eps):
     x2 = _rows(x3)
     dt = x2.dtype
     s, q = np.empty(N * C), np.empty(N * C)
-    _pick(_row_stats, x2.size)(x2, s, q)
+    _row_stats.pick(x2.size)(x2, s, q)
     n = N * L
     s, q = s.reshape(N, C), q.reshape(N, C)
     mean64 = s.sum(axis=0) / n
@@ -161,7 +156,7 @@ def bn_train(x3, w, b, eps):
     mean = mean64.astype(dt)
     shift = np.zeros(C, dt) if b is None else np.ascontiguousarray(b, dt).reshape(-1)
     out = np.empty(x2.shape, dt)
-    _pick(_bn_out, x2.size)(x2, mean, scale.astype(dt), shift, out)
+    _bn_out.pick(x2.size)(x2, mean, scale.astype(dt), shift, out)
     return out.reshape(N, C, L), mean, var64.astype(dt)
 
 
@@ -174,7 +169,7 @@ def bn_backward(g3, x3, mean, var, w, eps, need_gx):
     dt = x2.dtype
     mean = np.ascontiguousarray(mean).reshape(-1)
     sg, dot = np.empty(N * C), np.empty(N * C)
-    _pick(_row_gdot, x2.size)(g2, x2, mean, sg, dot)
+    _row_gdot.pick(x2.size)(g2, x2, mean, sg, dot)
     sg, dot = sg.reshape(N, C).sum(axis=0), dot.reshape(N, C).sum(axis=0)
     invstd = 1.0 / np.sqrt(var.reshape(-1).astype(np.float64) + eps)
     gx = None
@@ -184,7 +179,7 @@ def bn_backward(g3, x3, mean, var, w, eps, need_gx):
         k = -a * invstd * invstd * dot / n
         cc = -a * sg / n
         gx = np.empty(x2.shape, dt)
-        _pick(_bn_gx, x2.size)(g2, x2, mean, a.astype(dt), k.astype(dt), cc.astype(dt), gx)
+        _bn_gx.pick(x2.size)(g2, x2, mean, a.astype(dt), k.astype(dt), cc.astype(dt), gx)
         gx = gx.reshape(N, C, L)
     return gx, (dot * invstd).astype(dt), sg.astype(dt)
 
@@ -195,7 +190,7 @@ def bn_eval(x3, scale, shift):
     N, C, L = x3.shape
     x2 = _rows(x3)
     out = np.empty(x2.shape, x3.dtype)
-    _pick(_affine_rows, x2.size)(x2, np.ascontiguousarray(scale), np.ascontiguousarray(shift),
+    _affine_rows.pick(x2.size)(x2, np.ascontiguousarray(scale), np.ascontiguousarray(shift),
                                  out)
     return out.reshape(N, C, L)
 
@@ -263,7 +258,7 @@ def ln_forward(x2, w, b, eps):
     M = x2.shape[0]
     out = np.empty(x2.shape, x2.dtype)
     mean, rstd = np.empty(M, x2.dtype), np.empty(M, x2.dtype)
-    _pick(_ln_fwd, x2.size)(x2, _opt(w, x2), _opt(b, x2), float(eps), out, mean, rstd)
+    _ln_fwd.pick(x2.size)(x2, _opt(w, x2), _opt(b, x2), float(eps), out, mean, rstd)
     return out, mean, rstd
 
 
@@ -275,7 +270,7 @@ def ln_backward(g2, x2, mean, rstd, w, need_gx, need_wb):
     kk = K if need_wb else 0
     gwp, gbp = np.zeros((nch, kk)), np.zeros((nch, kk))
     gx = np.empty(x2.shape if need_gx else (0, 0), x2.dtype)
-    _pick(_ln_bwd, x2.size)(g2, x2, np.ascontiguousarray(mean).reshape(-1),
+    _ln_bwd.pick(x2.size)(g2, x2, np.ascontiguousarray(mean).reshape(-1),
                             np.ascontiguousarray(rstd).reshape(-1), _opt(w, x2),
                             bool(need_gx), bool(need_wb), gx, gwp, gbp)
     gw = gwp.sum(axis=0).astype(x2.dtype) if need_wb else None

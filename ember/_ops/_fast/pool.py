@@ -16,7 +16,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from ..._backend import fast
 from ..._backend.fast import jit
 from ..pool import _pool_2x2
 
@@ -139,7 +138,7 @@ def max_pool(x, kernel, stride, padding, dilation, osize, with_idx=True):
     x5 = x[(slice(None), slice(None)) + (None,) * (3 - nd)]
     if NC and out.size:
         if fast2:
-            k = _max_fwd_2x2 if out.size >= fast.PARALLEL_MIN else _max_fwd_2x2.serial
+            k = _max_fwd_2x2.pick(out.size)
             k(x5, out, idx, with_idx)
         else:
             sp = x5.shape[2:]
@@ -149,7 +148,7 @@ def max_pool(x, kernel, stride, padding, dilation, osize, with_idx=True):
             for dim, (kk, ss, pp, dd) in enumerate(geo):
                 win[dim, :, :o3[dim]] = _windows(sp[dim], kk, ss, pp, dd, o3[dim])
             dil = np.array([g[3] for g in geo], np.int64)
-            k = _max_fwd if out.size >= fast.PARALLEL_MIN else _max_fwd.serial
+            k = _max_fwd.pick(out.size)
             k(x5, win, dil, x.dtype.type(-np.inf), out, idx)
     shape = x.shape[:2] + tuple(osize)
     return out.reshape(shape), (idx.reshape(shape) if with_idx else None)
@@ -163,7 +162,7 @@ def plane_scatter(g, idx, plane, unique):
     if L == 0 or NC * P == 0:
         return np.zeros(g.shape[:2] + tuple(plane), g.dtype)
     out = np.empty((NC, P), g.dtype)
-    k = _scatter if out.size >= fast.PARALLEL_MIN else _scatter.serial
+    k = _scatter.pick(out.size)
     k(np.ascontiguousarray(g).reshape(NC, L), np.ascontiguousarray(idx, np.int64).reshape(NC, L),
       out, not unique)
     return out.reshape(g.shape[:2] + tuple(plane))

@@ -26,7 +26,6 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
-from ..._backend import fast
 from ..._backend.fast import jit
 
 
@@ -181,12 +180,6 @@ def _softmax_bwd_cols(pt, dst, sc):
                 dst[n, j, i] = pt[n, j, i] * (dst[n, j, i] - acc[i]) * sc
 
 
-def _run(kernel, size, *args):
-    if size < fast.PARALLEL_MIN:
-        return kernel.serial(*args)
-    return kernel(*args)
-
-
 def softmax_cols(st, r, causal, masked, normalize, scale=1.0):
     """Attention softmax of the (..., L, S) scores ``st * scale``, held as their contiguous
     (..., S, L) transpose ``st``, in place; writes the reciprocal row sums into ``r``
@@ -194,7 +187,7 @@ def softmax_cols(st, r, causal, masked, normalize, scale=1.0):
     S, L = st.shape[-2:]
     N = math.prod(st.shape[:-2])
     dt = st.dtype.type
-    _run(_softmax_cols, st.size, st.reshape(N, S, L), r.reshape(N, L), dt(scale), bool(causal),
+    _softmax_cols.pick(st.size)(st.reshape(N, S, L), r.reshape(N, L), dt(scale), bool(causal),
          bool(masked), bool(normalize), dt(-np.inf), dt(1))
 
 
@@ -202,7 +195,7 @@ def softmax_bwd_cols(pt, dst, scale):
     """``dst = p * (dst - rowdot(p, dst)) * scale`` in place on the (..., S, L) transposes."""
     S, L = pt.shape[-2:]
     N = math.prod(pt.shape[:-2])
-    _run(_softmax_bwd_cols, dst.size, pt.reshape(N, S, L), dst.reshape(N, S, L),
+    _softmax_bwd_cols.pick(dst.size)(pt.reshape(N, S, L), dst.reshape(N, S, L),
          dst.dtype.type(scale))
 
 
@@ -268,13 +261,13 @@ def ce_fwd(x, tsafe):
     """``(lse, lse - x[n, tsafe[n]])`` of C-contiguous (N, C) logits, C >= 1."""
     lse = np.empty(x.shape[0], x.dtype)
     loss = np.empty(x.shape[0], x.dtype)
-    _run(_ce_fwd, x.size, x, tsafe.astype(np.int64, copy=False), lse, loss)
+    _ce_fwd.pick(x.size)(x, tsafe.astype(np.int64, copy=False), lse, loss)
     return lse, loss
 
 
 def ce_bwd(x, lse, tsafe, coef):
     """``(softmax(x) - onehot) * coef[:, None]`` from the saved row log-sum-exp."""
     out = np.empty(x.shape, x.dtype)
-    _run(_ce_bwd, x.size, x, lse, tsafe.astype(np.int64, copy=False),
+    _ce_bwd.pick(x.size)(x, lse, tsafe.astype(np.int64, copy=False),
          coef.astype(x.dtype, copy=False), x.dtype.type(1), out)
     return out
