@@ -10,5 +10,9 @@ An explicit setting in the environment wins.
 """
 import os
 
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")  # 2**22 cycles, about 1 ms
-os.environ.setdefault("GOMP_SPINCOUNT", "10000")
+# --separate runs each library in a child process with the environment it was given, so each
+# runs with its own defaults (ember sets its spin limits itself on import; torch keeps libgomp's).
+ORIGINAL_ENV = dict(os.environ, BENCHMARKS_SEPARATE_CHILD="1")
+if "BENCHMARKS_SEPARATE_CHILD" not in os.environ:
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "22")  # 2**22 cycles, about 1 ms
+    os.environ.setdefault("GOMP_SPINCOUNT", "10000")
