@@ -48,6 +48,21 @@ def test_ember_works_without_numba():
     assert out == "False False False 50000.0"
 
 
+def test_broken_numba_install_falls_back_with_a_warning(tmp_path):
+    (tmp_path / "numba").mkdir()
+    (tmp_path / "numba" / "__init__.py").write_text("raise ImportError('built for another NumPy')")
+    out = _run("import warnings, ember\n"
+               "from ember._backend import fast\n"
+               "with warnings.catch_warnings(record=True) as w:\n"
+               "    warnings.simplefilter('always')\n"
+               "    x = ember.linspace(-1, 1, 100000, requires_grad=True)\n"
+               "    x.relu().sum().backward()\n"
+               "    ember.randn(100000)\n"
+               "print(fast.AVAILABLE, fast.ENABLED, float(x.grad.sum()), len(w), 'another NumPy' in "
+               "str(w[0].message))", {"PYTHONPATH": str(tmp_path)})
+    assert out == "True False 50000.0 1 True"
+
+
 def test_ember_fast_0_turns_overrides_off():
     assert _run("import ember; from ember._backend import fast; print(fast.ENABLED)",
                 {"EMBER_FAST": "0"}) == "False"

@@ -297,7 +297,7 @@ def normal_avx2(draw_u32, nblocks, mean, std, out):
     mean = f32(mean)
     std = f32(std)
     from . import fast
-    if fast.ENABLED and nblocks * 16 >= fast.MIN_SIZE:
+    if fast.ENABLED and nblocks * 16 >= fast.MIN_SIZE and fast.ready():
         return _normal_avx2_fast(draw_u32, nblocks, mean, std, out)
     parallel = nblocks * 16 >= _PARALLEL_MIN and (os.cpu_count() or 1) > 1
     step = max(1, (_CHUNK_PAR if parallel else _CHUNK) // 8)

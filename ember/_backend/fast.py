@@ -57,9 +57,30 @@ def use(xp, *arrays) -> bool:
     """Whether a NumPy kernel should take its override: CPU arrays of float32/float64, of one
     dtype, the first at least ``MIN_SIZE`` elements. Call as ``fast.ENABLED and fast.use(...)``."""
     a = arrays[0]
-    if xp is not numpy or a.size < MIN_SIZE or a.dtype not in _FLOATS:
+    if xp is not numpy or a.size < MIN_SIZE or a.dtype not in _FLOATS or not ready():
         return False
     return all(b.dtype == a.dtype for b in arrays[1:])
+
+
+_READY = []
+
+
+def ready() -> bool:
+    """Numba imports (checked once, at the first override wanted). An installed Numba that fails
+    to import (e.g. built for another NumPy) turns the overrides off with a warning instead of
+    failing the op that wanted one."""
+    global ENABLED
+    if not _READY:
+        try:
+            import numba  # noqa: F401
+            _READY.append(True)
+        except Exception as exc:  # any failure of a broken install: ImportError, AttributeError
+            import warnings
+            warnings.warn(f"ember[fast] is off: numba failed to import ({type(exc).__name__}: "
+                          f"{exc}); the NumPy kernels run instead", RuntimeWarning, stacklevel=3)
+            _READY.append(False)
+            ENABLED = False
+    return _READY[0]
 _PAR_LOCK = threading.Lock()
 
 
