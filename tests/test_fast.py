@@ -130,3 +130,28 @@ def test_relu_and_its_gradient_on_both_paths(dtype):
             y.backward(ember.from_numpy(np.cos(x)))
         np.testing.assert_array_equal(y.detach().numpy(), torch.relu(tx).detach().numpy())
         np.testing.assert_array_equal(ex.grad.numpy(), tx.grad.numpy())
+
+
+@needs_numba
+def test_set_num_threads_reaches_numba_pool():
+    out = _run("import ember\n"
+               "ember.set_num_threads(1)\n"
+               "x = ember.randn(1 << 20)\n"
+               "ember.relu(x)\n"
+               "import numba\n"
+               "print(numba.get_num_threads())")
+    assert out == "1"
+
+
+@needs_numba
+def test_no_threading_layer_falls_back_to_serial():
+    out = _run("import warnings, ember, numpy as np\n"
+               "from ember._backend import fast\n"
+               "x = ember.randn(1 << 20)\n"
+               "with warnings.catch_warnings(record=True) as w:\n"
+               "    warnings.simplefilter('always')\n"
+               "    y = ember.relu(x)\n"
+               "print(np.array_equal(y.numpy(), np.maximum(x.numpy(), 0)), fast._POOL[0], "
+               "any('threading layer' in str(m.message) for m in w))",
+               {"NUMBA_THREADING_LAYER": "tbb"})  # tbb is not installed
+    assert out == "True False True"

@@ -36,7 +36,6 @@ import threading
 import numpy
 
 
-
 def _numba_installed() -> bool:
     try:
         return importlib.util.find_spec("numba") is not None
@@ -50,7 +49,10 @@ MIN_SIZE = 1 << 12          # elements from which an override is taken (dispatch
 PARALLEL_MIN = 1 << 16      # elements from which a kernel runs on the thread pool
 
 _FLOATS = (numpy.dtype(numpy.float32), numpy.dtype(numpy.float64))
-_IN_CHILD = [False]
+_IN_CHILD = [False]         # a forked child: GNU OpenMP is not fork-safe, serial builds only
+_POOL = [True]              # False once Numba could load no threading layer
+_THREADS = [None]           # torch.set_num_threads before Numba was loaded
+_PAR_LOCK = threading.Lock()
 
 
 def use(xp, *arrays) -> bool:
@@ -81,7 +83,6 @@ def ready() -> bool:
             _READY.append(False)
             ENABLED = False
     return _READY[0]
-_PAR_LOCK = threading.Lock()
 
 
 class _Kernel:
@@ -97,6 +98,8 @@ class _Kernel:
 
     def _compile(self):
         import numba
+        if _THREADS[0] is not None:
+            set_num_threads(_THREADS[0])
         self._ser = numba.njit(self._fn, cache=True, nogil=True, **self._opts)
         if self.parallel:
             # NOTE: a separate function object, so the two dispatchers keep separate caches
@@ -120,10 +123,19 @@ class _Kernel:
     def __call__(self, *args):
         if self._ser is None:
             self._compile()
-        if self._par is None or _IN_CHILD[0] or not _PAR_LOCK.acquire(blocking=False):
+        if self._par is None or _IN_CHILD[0] or not _POOL[0] \
+                or not _PAR_LOCK.acquire(blocking=False):
             return self._ser(*args)
         try:
             return self._par(*args)
+        except ValueError as exc:  # "No threading layer could be loaded" (e.g. no libgomp)
+            if "threading layer" not in str(exc):
+                raise
+            import warnings
+            warnings.warn(f"ember[fast] runs its kernels on one thread: {exc}", RuntimeWarning,
+                          stacklevel=2)
+            _POOL[0] = False
+            return self._ser(*args)
         finally:
             _PAR_LOCK.release()
 
@@ -149,8 +161,9 @@ if AVAILABLE:
 
 
 def set_num_threads(n: int) -> None:
-    """Follow ``torch.set_num_threads`` in Numba's pool, once Numba is loaded."""
+    """Follow ``torch.set_num_threads`` in Numba's pool (now, or when Numba loads)."""
     import sys
+    _THREADS[0] = int(n)
     numba = sys.modules.get("numba")
     if numba is not None:
         numba.set_num_threads(max(1, min(int(n), numba.config.NUMBA_NUM_THREADS)))
