@@ -8,25 +8,49 @@ registry.
 from __future__ import annotations
 
 from .. import _dtype
-from .._tensor import Tensor
+from .._backend import CPU
+from .._tensor import Tensor, _make
 from ._common import broadcast_shape, result_type, wrap
-from .registry import ELEMENTWISE, expand_to, export, method, primitive
+from .registry import ELEMENTWISE, apply, expand_to, export, method, primitive
 
 __all__ = ["add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod", "pow",
            "neg", "rsub", "binary"]
 
+_asarray = CPU.xp.asarray
 
-def binary(op, a, b, dt=None):
-    """Promote, wrap scalars, check broadcasting, apply ``op``."""
+
+def binary(op, a, b, dt=None, on_bool=None):
+    """Promote, wrap scalars, check broadcasting, apply ``op``.
+
+    ``dt`` forces the computation dtype; else it is ``result_type(a, b)``, and ``on_bool(a, b)``
+    (if given) computes a bool result instead.
+    """
     if dt is None:
+        # fast path: a float tensor with a same-dtype tensor or a Python float/int -- there is
+        # nothing to promote (the result dtype is the tensor's) and no bool result
+        if type(a) is Tensor:
+            ad = a._data
+            if ad.dtype.kind in "fc":
+                tb = type(b)
+                if tb is Tensor:
+                    bd = b._data
+                    if bd.dtype == ad.dtype:
+                        sa, sb = ad.shape, bd.shape
+                        if sa != sb and sa and sb:
+                            broadcast_shape(sa, sb)
+                        return apply(op, a, b)
+                elif (tb is float or tb is int) and ad.dtype.kind == "f":  # as ``wrap`` does
+                    return apply(op, a, _make(_asarray(b, ad.dtype)))
         dt = result_type(a, b)
+        if on_bool is not None and dt is _dtype.bool:
+            return on_bool(a, b)
     npdt = dt.np
     ta = a if type(a) is Tensor and a._data.dtype == npdt else wrap(a, dt)
     tb = b if type(b) is Tensor and b._data.dtype == npdt else wrap(b, dt)
     sa, sb = ta._data.shape, tb._data.shape
     if sa != sb and sa and sb:  # a 0-d operand always broadcasts
         broadcast_shape(sa, sb)
-    return op(ta, tb)
+    return apply(op, ta, tb)
 
 
 # -- add / sub ---------------------------------------------------------------------------------
@@ -50,10 +74,9 @@ def _(g, out, a, b):
     return g, _neg(g) if b._requires_grad else None
 
 
-def _bool_guard(name, a, b, dt):
-    if dt is _dtype.bool and name == "sub":
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+def _sub_bools(a, b):
+    raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                       "Use the `^` or `logical_xor()` operator instead.")
 
 
 @export("add", inplace="add_", inplace_copies=False)
@@ -67,10 +90,7 @@ def add(input, other, *, alpha=1, out=None):
     """
     if alpha != 1:
         other = mul(other, alpha)
-    dt = result_type(input, other)
-    if dt is _dtype.bool:
-        return logical_or_bool(input, other)
-    return binary(_add, input, other, dt)
+    return binary(_add, input, other, None, logical_or_bool)
 
 
 def logical_or_bool(a, b):
@@ -83,9 +103,7 @@ def sub(input, other, *, alpha=1, out=None):
     """``input - alpha * other``."""
     if alpha != 1:
         other = mul(other, alpha)
-    dt = result_type(input, other)
-    _bool_guard("sub", input, other, dt)
-    return binary(_sub, input, other, dt)
+    return binary(_sub, input, other, None, _sub_bools)
 
 
 @export("rsub", method=False)
@@ -110,10 +128,11 @@ def _(g, out, a, b):
 @export("mul", "multiply", inplace="mul_")
 def mul(input, other, *, out=None):
     """Elementwise product."""
-    dt = result_type(input, other)
-    if dt is _dtype.bool:
-        return binary(_mul, input, other, _dtype.uint8).to(_dtype.bool)
-    return binary(_mul, input, other, dt)
+    return binary(_mul, input, other, None, _mul_bools)
+
+
+def _mul_bools(a, b):
+    return binary(_mul, a, b, _dtype.uint8).to(_dtype.bool)
 
 
 @primitive("div", ELEMENTWISE)

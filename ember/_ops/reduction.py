@@ -25,6 +25,7 @@ __all__ = ["sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmi
 _xp = CPU.xp
 _INT64 = _xp.dtype("int64")
 _F32 = _xp.dtype("float32")
+_add_reduce = _xp.add.reduce
 _ALL_AXES = [tuple(range(n)) for n in range(65)]
 inf = float("inf")
 
@@ -125,10 +126,17 @@ def _expand_back(g, x, axes, keepdim):
 
 # -- sum / nansum ------------------------------------------------------------------------------
 def _sum_fwd(xp, x, axes, keepdim, dtype):
+    if dtype is None and x.dtype.itemsize != 2:  # no cast and no half-precision accumulation
+        return _add_reduce(x, axes, None, None, keepdim)
     return _np_sum(xp, x, axes, keepdim, dtype)
 
 
 def _sum_vjp(g, out, x, axes, keepdim, dtype):
+    shape = x._data.shape
+    if g._data.shape == shape:  # nothing was reduced away (e.g. the sum of a 0-d tensor)
+        return g
+    if not g._data.ndim:  # a full sum: a 0-d gradient broadcasts to any shape as it is
+        return expand_to(g, shape)
     return _expand_back(g, x, axes, keepdim)
 
 
@@ -148,12 +156,12 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         tensor([4, 6])
     """
     d = input._data
-    dt = _sum_dtype(input, dtype)
+    dt = _sum_dtype(input, dtype) if dtype is not None or d.dtype.kind in "biu" else None
     if dim is None:
         res = apply(_sum, input, axes=_ALL_AXES[d.ndim], keepdim=keepdim, dtype=dt)
     else:
         res = apply(_sum_dim, input, axes=reduce_axes(dim, d.ndim), keepdim=keepdim, dtype=dt)
-    return _out(res, out)
+    return res if out is None else _out(res, out)
 
 
 def _out(res, out):

@@ -13,6 +13,8 @@ input gradient is given its input's dtype. (NumPy broadcasts inside the kernels,
 """
 from __future__ import annotations
 
+from types import FunctionType as _FunctionType
+
 from .._backend import CPU
 from .._dtype import can_cast
 from .._tensor import Tensor, _make
@@ -30,6 +32,9 @@ METHODS: dict[str, object] = {}     # Tensor.<name>
 
 _ndarray = CPU.xp.ndarray
 _asarray = CPU.xp.asarray
+_array = CPU.xp.array
+_generic = CPU.xp.generic
+_new = object.__new__
 _XP = CPU.xp
 
 
@@ -101,22 +106,72 @@ def _fix(g, x):
     return g
 
 
+def _positional_arity(rule):
+    """``n`` if ``rule`` is a plain function of ``(g, out, p1, ..., pn)``, else None."""
+    if type(rule) is not _FunctionType:
+        return None
+    code = rule.__code__
+    if code.co_flags & 0x0C or code.co_kwonlyargcount or code.co_posonlyargcount \
+            or rule.__defaults__:
+        return None  # *args / **kwargs / keyword-only / defaults: use the general wrapper
+    return code.co_argcount - 2
+
+
 def _elementwise_vjp(rule):
+    # Fast wrappers for rules of one or two parameters after (g, out): they take the inputs as
+    # plain parameters (no */** repacking) and skip ``_fix`` for a gradient that already has
+    # its input's shape and dtype (``_fix`` would return it unchanged). The node passes inputs
+    # positionally and attributes by keyword, so a two-parameter rule may belong to a one-input
+    # op with one attribute (``pow_scalar(a, exponent=...)``): that takes the general path.
+    n = _positional_arity(rule)
+    if n == 1:
+        def vjp1(g, out, x, /, **attrs):
+            gx = rule(g, out, x, **attrs)
+            if type(gx) is tuple:
+                return _fix_all(gx, (x,))
+            if gx is not None and (gx._data.shape != x._data.shape
+                                   or gx._data.dtype != x._data.dtype or not x._requires_grad):
+                gx = _fix(gx, x)
+            return (gx,)
+        return vjp1
+    if n == 2:
+        def vjp2(g, out, a, b=None, /, **attrs):
+            if attrs:
+                return _fix_all(rule(g, out, a, **attrs), (a,))
+            grads = rule(g, out, a, b)
+            if type(grads) is not tuple or len(grads) != 2:
+                return _fix_all(grads, (a, b))
+            ga, gb = grads
+            if ga is not None and (ga._data.shape != a._data.shape
+                                   or ga._data.dtype != a._data.dtype or not a._requires_grad):
+                ga = _fix(ga, a)
+            if gb is not None:
+                if not b._requires_grad:  # e.g. a wrapped Python number
+                    gb = None
+                elif gb._data.shape != b._data.shape or gb._data.dtype != b._data.dtype:
+                    gb = _fix(gb, b)
+            return ga, gb
+        return vjp2
+
     def vjp(g, out, *inputs, **attrs):
-        grads = rule(g, out, *inputs, **attrs)
-        if type(grads) is not tuple:
-            return (_fix(grads, inputs[0]),)
-        if len(grads) == 2 and len(inputs) == 2:
-            a, b = inputs
-            return _fix(grads[0], a), _fix(grads[1], b)
-        return tuple([_fix(gi, x) for gi, x in zip(grads, inputs)])
+        return _fix_all(rule(g, out, *inputs, **attrs), inputs)
     return vjp
+
+
+def _fix_all(grads, inputs):
+    if type(grads) is not tuple:
+        return (_fix(grads, inputs[0]),)
+    return tuple([_fix(gi, x) for gi, x in zip(grads, inputs)])
 
 
 def _typed_vjp(rule):
     def vjp(g, out, *inputs, **attrs):
         grads = rule(g, out, *inputs, **attrs)
         if type(grads) is not tuple:
+            if len(inputs) == 1:  # the common case: one input
+                if grads is not None and grads._data.dtype != inputs[0]._data.dtype:
+                    grads = grads.to(inputs[0].dtype)
+                return (grads,)
             grads = (grads,)
         fixed = []
         for gi, x in zip(grads, inputs):
@@ -129,31 +184,41 @@ def _typed_vjp(rule):
 
 def apply(op: OpDef, *inputs: Tensor, **attrs):
     """Run ``op`` on tensors; record a node when grad mode is on and an input requires grad."""
-    record = False
-    if len(inputs) == 1:
-        x = inputs[0]
-        out = op.fwd(_XP, x._data, **attrs)
-        if STATE.enabled and x._requires_grad:
-            record = True
-    elif len(inputs) == 2:
+    n = len(inputs)
+    if n == 2:  # the common arities first, without building argument lists
         x, y = inputs
-        out = op.fwd(_XP, x._data, y._data, **attrs)
-        if STATE.enabled and (x._requires_grad or y._requires_grad):
-            record = True
+        out = op.fwd(_XP, x._data, y._data, **attrs) if attrs else op.fwd(_XP, x._data, y._data)
+        record = (x._requires_grad or y._requires_grad) and STATE.enabled
+    elif n == 1:
+        x = inputs[0]
+        out = op.fwd(_XP, x._data, **attrs) if attrs else op.fwd(_XP, x._data)
+        record = x._requires_grad and STATE.enabled
     else:
         out = op.fwd(_XP, *[t._data for t in inputs], **attrs)
-        if STATE.enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    record = True
-                    break
+        record = False
+        for t in inputs:
+            if t._requires_grad:
+                record = STATE.enabled
+                break
     if op.nout == 1:
-        if type(out) is not _ndarray:
-            out = _asarray(out)
+        if type(out) is not _ndarray:  # a NumPy scalar (0-d result) or a Python number
+            out = _array(out) if isinstance(out, _generic) else _asarray(out)
+        # ``_make(out, ...)``, inlined: this is the hot path of every op
+        t = _new(Tensor)
+        t._data = out
         if record and out.dtype.kind in "fcV":
-            t = _make(out, True, Node(op, inputs, attrs, (out,)), 0)
+            t._requires_grad = True
+            t._node = Node(op, inputs, attrs, (out,))
         else:
-            t = _make(out)
+            t._requires_grad = False
+            t._node = None
+        t._grad = None
+        t._out_idx = 0
+        t._version_box = [0]
+        t._base = None
+        t._view_chain = None
+        t._hooks = None
+        t._retains_grad = False
         if op.kind == VIEW and out.base is not None:
             src = inputs[0]
             t._version_box = src._version_box

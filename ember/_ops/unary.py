@@ -15,7 +15,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._common import broadcast_shape, result_type, wrap
 from .elementwise import binary, where
-from .registry import ELEMENTWISE, export, method, primitive
+from .registry import ELEMENTWISE, apply, export, method, primitive
 from .special import float_in, write_out
 from . import special  # noqa: F401  (registers erf, lgamma, ...)
 
@@ -40,6 +40,8 @@ def _define(name, kernel, rule, *, aliases=(), save_out=False, saves=True, doc="
     op.defvjp(rule)
 
     def fn(input, *, out=None):
+        if out is None and input._data.dtype.kind not in "biu":  # float_in and write_out no-ops
+            return apply(op, input)
         return write_out(op(float_in(input)), out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc or f"Elementwise ``{name}`` (``torch.{name}``); integer inputs give the " \

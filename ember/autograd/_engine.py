@@ -5,10 +5,13 @@ Design
 * The graph is the ``Node`` objects reachable from the roots through their edges. An edge points
   at another node (``(node, output_index)``) or at a leaf tensor (``(leaf, -1)``), which plays
   torch's ``AccumulateGrad``.
-* Walk once, iteratively (deep graphs must not hit Python's recursion limit), counting for
-  each node and leaf how many edges point at it. Then run nodes in torch's order — the most
-  recently created ready node first (a heap on the creation sequence) — summing incoming
-  gradients in a per-node buffer; a node runs when all of its consumers have run.
+* Walk once, iteratively (deep graphs must not hit Python's recursion limit), collecting the
+  reachable nodes and counting the edges into each leaf. Then run the nodes in torch's order,
+  the most recently created ready node first, summing incoming gradients in a per-node buffer.
+  A node is created after the nodes its edges point at, so its consumers all have larger
+  creation numbers: the reachable node with the largest number is always ready, and running
+  nodes by decreasing creation number is exactly that order (no dependency counts or ready
+  heap needed). A leaf's summed gradient is delivered when its last edge has been passed.
 * vjp rules are ember ops. The engine runs them under ``no_grad`` unless ``create_graph``, so
   higher-order gradients need no extra code.
 * Leaves: hooks run on the summed gradient, then ``.grad`` is set (a private copy the first
@@ -18,12 +21,13 @@ Design
 """
 from __future__ import annotations
 
-import heapq
 import weakref
+from itertools import zip_longest
+from operator import attrgetter
 
+from .._backend import np as _np
 from .._tensor import Tensor, _make
 from . import grad_mode
-from ._node import Node
 from .anomaly_mode import ENABLED as ANOMALY, check_grads
 
 __all__ = ["run_backward"]
@@ -37,39 +41,34 @@ def _sum(a, b):
     return a + b
 
 
-def _walk(root_nodes, with_order=False):
-    """Count incoming edges of every node and leaf reachable from the roots."""
-    deps = {}
-    roots = set(root_nodes)
-    stack = list(root_nodes)
-    order = [] if with_order else None
-    while stack:
-        node = stack.pop()
-        if with_order:
-            order.append(node)
+def _walk(root_nodes):
+    """The nodes reachable from the roots (latest created first) and the edge count per leaf."""
+    leaves = {}
+    seen = set(root_nodes)
+    nodes = list(root_nodes)
+    for node in nodes:  # a work list: it grows while it is walked
         for e in node.edges:
             if e is None:
                 continue
             child = e[0]
-            n = deps.get(child)
-            if n is None:
-                deps[child] = 1
-                if e[1] >= 0 and child not in roots:  # first visit of a node
-                    stack.append(child)
-            else:
-                deps[child] = n + 1
-    return deps, order
+            if e[1] < 0:
+                leaves[child] = leaves.get(child, 0) + 1
+            elif child not in seen:
+                seen.add(child)
+                nodes.append(child)
+    if len(nodes) > 1:
+        nodes.sort(key=_SEQ, reverse=True)
+    return nodes, leaves
 
 
+_SEQ = attrgetter("seq")
 _NONE = {}
 
 
-def _needed(order, targets_nodes, targets_leaves):
+def _needed(nodes, targets_nodes, targets_leaves):
     """Nodes from which a captured input can be reached (others need not run)."""
     need = set()
-    # Children come after parents in `order` only loosely; iterate to a fixed point cheaply by
-    # walking in reverse creation order (a child is always created before its consumer).
-    for node in sorted(order, key=lambda n: n.seq):
+    for node in reversed(nodes):  # children first: they are created before their consumers
         if node in targets_nodes:
             need.add(node)
             continue
@@ -128,66 +127,59 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None,
             root_nodes.append(t._node)
         buf[t._out_idx] = _sum(buf[t._out_idx], g)
 
-    deps, order = _walk(root_nodes, inputs is not None)
+    nodes, leaf_deps = _walk(root_nodes)
     need = None
     if inputs is not None:
-        need = _needed(order, {n for n, _ in capture_nodes}, capture_leaves)
-    plain = not (capture_nodes or capture_leaves)
-    sink = _Sink(capture_leaves, captured, accumulate, create_graph, handed)
+        need = _needed(nodes, {n for n, _ in capture_nodes}, capture_leaves)
+    simple = need is None and not (capture_nodes or capture_leaves)
 
     leaf_bufs = {}
-    push, pop = heapq.heappush, heapq.heappop
-    prev = grad_mode.STATE.enabled
-    grad_mode.STATE.enabled = bool(create_graph)
+    state = grad_mode.STATE
+    prev = state.enabled
+    state.enabled = bool(create_graph)
     try:
         for t, g in leaf_roots:
-            sink.deliver(t, g)
-        heap = [(-n.seq, n) for n in root_nodes if deps.get(n, 0) == 0]
-        heapq.heapify(heap)  # creation sequence numbers are unique: nodes never compare
-        while heap:
-            node = pop(heap)[1]
-            grads = buffers.pop(node, None)  # a buffer exists only once a gradient arrived
-            in_grads = None
-            if grads is not None:
-                if node.pre_hooks or node.retained or not plain:
-                    _node_pre(node, grads, capture_nodes, captured)
-                if need is not None and node not in need:
-                    pass
-                elif len(grads) == 1 and not (node.prehooks_node or node.hooks or ANOMALY[0]):
-                    in_grads = node.run(grads, retain_graph)
-                else:
-                    in_grads = _call_node(node, grads, retain_graph)
-            edges = node.edges
-            if in_grads is None:
-                in_grads = (None,) * len(edges)
-            elif len(in_grads) < len(edges):
-                in_grads = tuple(in_grads) + (None,) * (len(edges) - len(in_grads))
-            for e, g in zip(edges, in_grads):
+            _deliver(t, g, capture_leaves, captured, accumulate, create_graph, handed)
+        for node in nodes:
+            grads = buffers.pop(node, None)
+            if grads is None:  # no gradient reached this node: it only passes on Nones
+                in_grads = ()
+            elif simple and not node.special and not ANOMALY[0]:
+                in_grads = node.run(grads, retain_graph)  # no hooks, captures or zero-filling
+            else:
+                in_grads = _call_node(node, grads, retain_graph, need, capture_nodes, captured)
+            # zip_longest: a rule may return fewer gradients than the node has edges
+            for e, g in zip_longest(node.edges, in_grads):
                 if e is None:
                     continue
                 child, idx = e
-                left = deps[child] - 1
-                deps[child] = left
-                if idx >= 0:
+                if idx >= 0:  # a node: sum into its buffer (it runs after all its consumers)
                     if g is not None:
                         buf = buffers.get(child)
                         if buf is None:
-                            buf = buffers[child] = [None] * len(child.out_meta)
-                        buf[idx] = g if buf[idx] is None else buf[idx] + g
-                    if left == 0:
-                        push(heap, (-child.seq, child))
-                elif left == 0:
-                    if leaf_bufs:
-                        lg = leaf_bufs.pop(child, None)
-                        if lg is not None:
-                            g = lg if g is None else lg + g
+                            if child.special:  # may have several outputs
+                                buf = buffers[child] = [None] * len(child.out_meta)
+                                buf[idx] = g
+                            else:  # one output
+                                buffers[child] = [g]
+                        else:
+                            buf[idx] = g if buf[idx] is None else buf[idx] + g
+                    continue
+                left = leaf_deps[child] - 1
+                if left:  # more edges into the leaf to come: hold the gradient
+                    leaf_deps[child] = left
                     if g is not None:
-                        sink.deliver(child, g)
-                elif g is not None:
-                    lg = leaf_bufs.get(child)
-                    leaf_bufs[child] = g if lg is None else lg + g
+                        lg = leaf_bufs.get(child)
+                        leaf_bufs[child] = g if lg is None else lg + g
+                    continue
+                if leaf_bufs:
+                    lg = leaf_bufs.pop(child, None)
+                    if lg is not None:
+                        g = lg if g is None else lg + g
+                if g is not None:
+                    _deliver(child, g, capture_leaves, captured, accumulate, create_graph, handed)
     finally:
-        grad_mode.STATE.enabled = prev
+        state.enabled = prev
 
     if inputs is None:
         return None
@@ -217,8 +209,12 @@ def _node_pre(node, grads, capture_nodes, captured):
                 captured[s] = grads[idx]
 
 
-def _call_node(node, grads, retain_graph):
-    """Run a node with its hooks, anomaly checks and zero-filled missing output gradients."""
+def _call_node(node, grads, retain_graph, need, capture_nodes, captured):
+    """Run a node with its hooks, captures, anomaly checks and zero-filled missing gradients."""
+    if node.pre_hooks or node.retained or capture_nodes:
+        _node_pre(node, grads, capture_nodes, captured)
+    if need is not None and node not in need:
+        return ()
     if len(grads) > 1 and None in grads:  # zeros for differentiable outputs only
         diff = node.op.diff_outputs
         grads = [g if g is not None or not diff[i] else _zeros(*node.out_meta[i])
@@ -244,57 +240,53 @@ def _zeros(shape, np_dtype):
     return _make(np.zeros(shape, dtype=np_dtype))
 
 
+_F32, _F64 = _np.dtype(_np.float32), _np.dtype(_np.float64)
 POST_HOOKS = [False]  # set once any leaf registers a post-accumulate-grad hook
 
 
-class _Sink:
-    """Where leaf gradients go: hooks, then captured (``grad``) or accumulated into ``.grad``."""
-
-    __slots__ = ("capture_leaves", "captured", "accumulate", "create_graph", "handed")
-
-    def __init__(self, capture_leaves, captured, accumulate, create_graph, handed):
-        self.capture_leaves = capture_leaves
-        self.captured = captured
-        self.accumulate = accumulate
-        self.create_graph = create_graph
-        self.handed = handed
-
-    def deliver(self, leaf, g):
-        if leaf._hooks:
-            for h in list(leaf._hooks.values()):
-                r = h(g)
-                if r is not None:
-                    g = r
-        if self.capture_leaves:
-            slots = self.capture_leaves.get(id(leaf))
-            if slots:
-                for s in slots:
-                    self.captured[s] = g
-        if not self.accumulate:
-            return
-        acc = leaf._grad
-        if acc is None:
-            if self.create_graph and g._requires_grad:
-                leaf._grad = g
-            else:
-                arr = g._data
-                handed = self.handed
-                if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
-                    arr = arr.copy()
-                handed.add(id(arr))
-                leaf._grad = _make(arr)
-        elif self.create_graph:
-            leaf._grad = acc + g
-        elif acc._requires_grad:
-            leaf._grad = _make(acc._data + g._data)
+def _deliver(leaf, g, capture_leaves, captured, accumulate, create_graph, handed):
+    """A leaf's summed gradient: hooks, then captured (``grad``) or accumulated into ``.grad``."""
+    if leaf._hooks:
+        for h in list(leaf._hooks.values()):
+            r = h(g)
+            if r is not None:
+                g = r
+    if capture_leaves:
+        slots = capture_leaves.get(id(leaf))
+        if slots:
+            for s in slots:
+                captured[s] = g
+    if not accumulate:
+        return
+    acc = leaf._grad
+    if acc is None:
+        if create_graph and g._requires_grad:
+            leaf._grad = g
         else:
-            acc._data += g._data
-            acc._version_box[0] += 1
-        if POST_HOOKS[0]:
-            post = leaf.__dict__.get("_post_accumulate_hooks")
-            if post:
-                for h in list(post.values()):
-                    h(leaf)
+            arr = g._data
+            if arr.base is not None or id(arr) in handed or not arr.flags.writeable:
+                arr = arr.copy()
+            handed.add(id(arr))
+            leaf._grad = _make(arr)
+    elif create_graph:
+        leaf._grad = acc + g
+    elif acc._requires_grad:
+        leaf._grad = _make(acc._data + g._data)
+    else:
+        a, b = acc._data, g._data
+        dt = a.dtype
+        if a.ndim == 0 and b.ndim == 0 and (dt is _F32 or dt is _F64) and b.dtype is dt:
+            # 0-d: a ufunc call costs ~10x this float add and store. The sum is the same:
+            # the exact sum of two float32 values rounds correctly via float64.
+            a[()] = a.item() + b.item()
+        else:
+            a += b
+        acc._version_box[0] += 1
+    if POST_HOOKS[0]:
+        post = leaf.__dict__.get("_post_accumulate_hooks")
+        if post:
+            for h in list(post.values()):
+                h(leaf)
 
 
 def tensor_pre_hook_dict(t: Tensor):
@@ -305,6 +297,7 @@ def tensor_pre_hook_dict(t: Tensor):
             t._hooks = OrderedDict()
         return t._hooks
     node = t._node
+    node.special = True
     if node.pre_hooks is None:
         node.pre_hooks = {}
     d = node.pre_hooks.get(t._out_idx)
@@ -315,6 +308,7 @@ def tensor_pre_hook_dict(t: Tensor):
 
 def retain(t: Tensor) -> None:
     node = t._node
+    node.special = True
     if node.retained is None:
         node.retained = {}
     node.retained[t._out_idx] = weakref.ref(t)

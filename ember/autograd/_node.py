@@ -31,8 +31,8 @@ class Node:
     """One recorded op application (``grad_fn``)."""
 
     __slots__ = ("op", "inputs", "attrs", "edges", "versions", "out_arrays", "out_boxes",
-                 "out_meta", "seq", "pre_hooks", "retained", "hooks", "prehooks_node", "freed",
-                 "metadata", "trace", "__weakref__")
+                 "out_meta", "seq", "special", "pre_hooks", "retained", "hooks", "prehooks_node",
+                 "freed", "metadata", "trace", "__weakref__")
 
     def __init__(self, op, inputs, attrs, outs) -> None:
         self.op = op
@@ -59,11 +59,15 @@ class Node:
             self.inputs = tuple([_shell(t) for t in inputs])
         self.out_arrays = tuple(outs) if op.save_out else None
         self.out_boxes = None
+        # `special`: the engine must take its general path (missing output gradients to
+        # zero-fill, hooks, a retained grad); set for multiple outputs and by every register_*
         if len(outs) == 1:
             o = outs[0]
             self.out_meta = ((o.shape, o.dtype),)
+            self.special = False
         else:
             self.out_meta = tuple([(o.shape, o.dtype) for o in outs])
+            self.special = True
         self.seq = next(_seq)
         self.pre_hooks = None   # {out_idx: [tensor hooks]} from Tensor.register_hook
         self.retained = None    # {out_idx: weakref(tensor)} from Tensor.retain_grad
@@ -97,6 +101,7 @@ class Node:
         from ..utils.hooks import RemovableHandle
         if self.hooks is None:
             self.hooks = OrderedDict()
+            self.special = True
         handle = RemovableHandle(self.hooks)
         self.hooks[handle.id] = fn
         return handle
@@ -106,6 +111,7 @@ class Node:
         from ..utils.hooks import RemovableHandle
         if self.prehooks_node is None:
             self.prehooks_node = OrderedDict()
+            self.special = True
         handle = RemovableHandle(self.prehooks_node)
         self.prehooks_node[handle.id] = fn
         return handle
@@ -142,15 +148,13 @@ class Node:
     def run(self, grads, retain_graph: bool):
         """Input gradients for the given output gradients (a tuple, one per output)."""
         op = self.op
+        inputs = self.inputs
         if op.saves:
             if self.freed:
                 raise RuntimeError(FREED_MSG)
-            versions = self.versions
-            i = 0
-            for t in self.inputs:
-                if t._version_box[0] != versions[i]:
+            for t, v in zip(inputs, self.versions):
+                if t._version_box[0] != v:
                     self.check_versions()  # raises torch's error
-                i += 1
             if self.out_boxes is not None:
                 self.check_versions()
         if len(grads) == 1:
@@ -160,7 +164,8 @@ class Node:
             g = grads
             out = tuple(self.saved_output(i) for i in range(len(self.out_arrays))) \
                 if op.save_out else None
-        result = op.vjp(g, out, *self.inputs, **self.attrs)
+        attrs = self.attrs
+        result = op.vjp(g, out, *inputs, **attrs) if attrs else op.vjp(g, out, *inputs)
         if not retain_graph and op.saves:
             self.freed = True
             self.out_arrays = None
