@@ -34,7 +34,6 @@ _ndarray = CPU.xp.ndarray
 _asarray = CPU.xp.asarray
 _array = CPU.xp.array
 _generic = CPU.xp.generic
-_new = object.__new__
 _XP = CPU.xp
 
 
@@ -203,22 +202,10 @@ def apply(op: OpDef, *inputs: Tensor, **attrs):
     if op.nout == 1:
         if type(out) is not _ndarray:  # a NumPy scalar (0-d result) or a Python number
             out = _array(out) if isinstance(out, _generic) else _asarray(out)
-        # ``_make(out, ...)``, inlined: this is the hot path of every op
-        t = _new(Tensor)
-        t._data = out
         if record and out.dtype.kind in "fcV":
-            t._requires_grad = True
-            t._node = Node(op, inputs, attrs, (out,))
+            t = _make(out, True, Node(op, inputs, attrs, (out,)), 0)
         else:
-            t._requires_grad = False
-            t._node = None
-        t._grad = None
-        t._out_idx = 0
-        t._version_box = [0]
-        t._base = None
-        t._view_chain = None
-        t._hooks = None
-        t._retains_grad = False
+            t = _make(out)
         if op.kind == VIEW and out.base is not None:
             src = inputs[0]
             t._version_box = src._version_box
