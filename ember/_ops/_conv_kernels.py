@@ -523,17 +523,24 @@ def conv_1x1(x, w, b, stride, out):
     O = w.shape[0]
     xs = _cn(x, _sub(len(out), stride, out), "cols", stride)
     r = gemm(w.reshape(1, O, -1), xs[None], slot="gemm")[0]
-    y = np.empty((N, O) + tuple(out), r.dtype)
+    return from_cn(r, N, out, b)
+
+
+def from_cn(r, N, sp, b=None):
+    """(O, N*L) channel-major GEMM result (or (G, O/G, N*L)) -> a fresh contiguous (N, O, *sp),
+    plus the bias ``b`` if given."""
+    O = prod(r.shape[:-1])
+    y = np.empty((N, O) + tuple(sp), r.dtype)
     fk = fast_kernels(*((r,) if b is None else (r, b)))
     if fk is not None:
-        L = prod(out)
+        L = prod(sp)
         fk.swap(r.reshape(O, N, 1, L), y.reshape(N, O, 1, L), L, b)
         return y
-    src = r.reshape((O, N) + tuple(out)).swapaxes(0, 1)
+    src = r.reshape((O, N) + tuple(sp)).swapaxes(0, 1)
     if b is None:
         np.copyto(y, src)
     else:
-        np.add(src, b.reshape((1, -1) + (1,) * len(out)), out=y)
+        np.add(src, b.reshape((1, -1) + (1,) * len(sp)), out=y)
     return y
 
 

@@ -69,23 +69,6 @@ def _nl_major(xp, y, groups, slot=None):
     return res.reshape(shape)
 
 
-def _from_nl_major(xp, r, N, sp, b=None):
-    """(G, O/G, N*L) -> a fresh contiguous (N, O, *sp), plus the bias ``b`` if given."""
-    O = r.shape[0] * r.shape[1]
-    y = xp.empty((N, O) + tuple(sp), r.dtype)
-    fk = _K.fast_kernels(*((r,) if b is None else (r, b)))
-    if fk is not None:
-        L = _prod(sp)
-        fk.swap(r.reshape(O, N, 1, L), y.reshape(N, O, 1, L), L, b)
-        return y
-    src = r.reshape((O, N) + tuple(sp)).swapaxes(0, 1)
-    if b is None:
-        xp.copyto(y, src)
-    else:
-        xp.add(src, _bias_view(b, len(sp)), out=y)
-    return y
-
-
 def _bias_view(b, nd):
     return b.reshape((1, -1) + (1,) * nd)
 
@@ -108,7 +91,7 @@ def _conv(xp, x, w, b=None, *, stride, padding, dilation, groups):
     K = w.shape[1] * _prod(k)
     r = _K.gemm(w.reshape(groups, O // groups, K), cols.reshape(groups, K, N * _prod(out)),
                 slot="gemm")
-    return _from_nl_major(xp, r, N, out, b)
+    return _K.from_cn(r, N, out, b)
 
 
 @_conv.defvjp
